@@ -1,0 +1,7 @@
+"""Errors of the toolchain layer (installed tools, compilers, the local chain)."""
+
+from prover.errors import ZkCreditsError
+
+
+class ToolchainError(ZkCreditsError):
+    """A required tool is missing, failed, or a local chain could not be started."""

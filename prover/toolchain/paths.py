@@ -1,0 +1,50 @@
+"""Where the repository keeps its installed tools and generated files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from prover.toolchain.errors import ToolchainError
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+NODE_MODULES = REPO_ROOT / "node_modules"
+BUILD_DIR = REPO_ROOT / "build"
+SOLCX_DIR = REPO_ROOT / ".solcx"
+SOLC_VERSION = "0.8.37"
+
+
+def node_bin(name: str) -> Path:
+    """An npm-installed command from `node_modules/.bin`, e.g. `snarkjs` or `circom2`."""
+    path = NODE_MODULES / ".bin" / name
+    if not path.exists():
+        raise ToolchainError(f"{name} is not installed: run scripts/setup.sh ({path} is missing)")
+    return path
+
+
+def foundry_binary(tool: str) -> Path:
+    """The real `anvil`/`forge` binary shipped in the npm optional dependency.
+
+    Spawning it directly (not the npm shim) means a kill by PID reaches the process itself.
+    """
+    matches = sorted((NODE_MODULES / "@foundry-rs").glob(f"{tool}-linux-*/bin/{tool}"))
+    if not matches:
+        raise ToolchainError(f"{tool} is not installed: run scripts/setup.sh")
+    return matches[0]
+
+
+def solc_binary() -> Path:
+    """The solc wrapper over solcjs, installed by scripts/setup.sh."""
+    path = SOLCX_DIR / f"solc-v{SOLC_VERSION}"
+    if not path.exists():
+        raise ToolchainError(f"the solc wrapper is not installed: run scripts/setup.sh ({path})")
+    return path
+
+
+def tool_environment() -> dict[str, str]:
+    """Environment for child processes: repo tools first on PATH, solc found by ape/py-solc-x."""
+    env = dict(os.environ)
+    venv_bin = REPO_ROOT / ".venv" / "bin"
+    env["PATH"] = os.pathsep.join([str(venv_bin), str(NODE_MODULES / ".bin"), env.get("PATH", "")])
+    env["SOLCX_BINARY_PATH"] = str(SOLCX_DIR)
+    return env

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# README command two: install what is missing, then lint, type-check and run the whole test suite.
+# Extra arguments go to pytest (e.g. scripts/test.sh -m "not slow" tests/prover).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/setup.sh
+export PATH="$PWD/.venv/bin:$PATH" SOLCX_BINARY_PATH="$PWD/.solcx"
+
+echo "== ruff"
+ruff check .
+ruff format --check .
+echo "== mypy"
+mypy
+echo "== pytest"
+pytest "$@"
