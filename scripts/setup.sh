@@ -3,6 +3,7 @@
 #   node_modules/  from package-lock.json (npm ci: Anvil, solcjs, circom2, snarkjs, circomlib, ...)
 #   .venv/         Python 3.11 from requirements.lock, plus this package (editable)
 #   .solcx/        the solc wrapper (solcjs speaking the native CLI) for py-solc-x, ape and forge
+#   Debian packages tor, postgresql, redis-server when missing (scripts/setup-system.sh)
 # A run whose inputs did not change since the last successful run returns in about a second.
 # The stamp is written last, so an interrupted or failed run is never mistaken for an install.
 set -euo pipefail
@@ -25,6 +26,8 @@ fi
 [[ -n "$PYTHON" ]] || die "Python 3.11 is required (set ZKCREDITS_PYTHON to its path)"
 command -v node >/dev/null || die "node (>= 20) is required"
 command -v npm >/dev/null || die "npm is required"
+
+bash scripts/setup-system.sh || die "Debian packages are missing (see above)"
 
 hash_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
 NODE_WANT="$(hash_of package.json package-lock.json)-$(node --version)"
