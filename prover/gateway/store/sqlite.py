@@ -1,0 +1,158 @@
+"""SQLite backend: one file, one gateway (several threads and processes on one machine).
+
+Why it is linearizable and durable:
+
+- WAL journal with `synchronous=FULL`: every commit fsyncs the WAL before `COMMIT` returns, so a
+  method that returned has its change on disk (NORMAL would survive a process crash but could
+  lose the last commits on power loss: not "durable before any reply").
+- Every write runs in `BEGIN IMMEDIATE`, which takes the database's single write lock at the
+  start (file locks: it excludes other threads *and* processes). All writes are therefore totally
+  ordered; the read-back inside the same transaction sees every earlier commit and nothing can
+  change between the check and the insert, so exactly one reserver of a nullifier wins.
+- A read (`get_reply`, `stats`) is one deferred transaction; in WAL mode it sees the last commit
+  made before it started, i.e. every write that returned before the read was called.
+- Waiting writers queue on the busy timeout (default 30 s) instead of failing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from prover.gateway.store import rows
+from prover.gateway.store.base import Clock, NullifierStore
+from prover.gateway.store.connections import PerThread
+from prover.gateway.store.errors import StoreBackendError, StoreConfigError
+from prover.gateway.store.logic import Row
+from prover.gateway.store.models import Kind, Status
+from prover.gateway.store.schema import SCHEMA_VERSION, SQLITE_DDL, check_version
+
+_SELECT = f"SELECT {rows.COLUMNS} FROM nullifiers WHERE nullifier = ?"
+_INSERT = f"INSERT INTO nullifiers ({rows.COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_ABSENT = _INSERT + " ON CONFLICT (nullifier) DO NOTHING"
+_UPDATE = (
+    "UPDATE nullifiers SET kind = ?, status = ?, x = ?, y = ?, e_anon_x = ?, e_anon_y = ?,"
+    " reply = ?, created_us = ?, served_us = ? WHERE nullifier = ?"
+)
+
+
+class SqliteNullifierStore(NullifierStore):
+    """The embedded default: `SqliteNullifierStore(path)`; the file is created if missing."""
+
+    backend = "sqlite"
+
+    def __init__(
+        self, path: str | Path, *, clock: Clock | None = None, busy_timeout: float = 30.0
+    ) -> None:
+        super().__init__(clock)
+        self._path = Path(path)
+        self._busy_timeout = busy_timeout
+        if not self._path.parent.is_dir():
+            raise StoreConfigError(f"directory of the store does not exist: {self._path.parent}")
+        self._conns: PerThread[sqlite3.Connection] = PerThread(self._connect, _close)
+        self._version = self._init_schema()
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(
+                self._path,
+                timeout=self._busy_timeout,
+                isolation_level=None,  # we issue BEGIN/COMMIT ourselves
+                check_same_thread=False,  # only close_all() crosses threads
+            )
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            conn.execute("PRAGMA synchronous = FULL")
+        except sqlite3.Error as exc:
+            raise StoreBackendError(f"cannot open SQLite store {self._path}: {exc}") from exc
+        if str(mode).lower() != "wal":
+            conn.close()
+            raise StoreConfigError(f"SQLite store {self._path} refused WAL mode (got {mode!r})")
+        return conn
+
+    @contextmanager
+    def _tx(self, *, write: bool) -> Iterator[sqlite3.Connection]:
+        conn = self._conns.get()
+        try:
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    self._conns.discard()
+            raise StoreBackendError(f"SQLite store {self._path}: {exc}") from exc
+
+    def _init_schema(self) -> int:
+        with self._tx(write=True) as conn:
+            for statement in SQLITE_DDL:
+                conn.execute(statement)
+            found = conn.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+            check_version(found, f"SQLite store {self._path}")
+            if found is None:
+                conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+        return SCHEMA_VERSION
+
+    def _insert_or_get(self, row: Row) -> Row | None:
+        with self._tx(write=True) as conn:
+            existing = rows.from_db(conn.execute(_SELECT, (rows.key(row.nullifier),)).fetchone())
+            if existing is None:
+                conn.execute(_INSERT, rows.to_params(row))
+            return existing
+
+    def _modify(self, nullifier: int, change: Callable[[Row | None], Row]) -> Row:
+        with self._tx(write=True) as conn:
+            old = rows.from_db(conn.execute(_SELECT, (rows.key(nullifier),)).fetchone())
+            new = change(old)
+            if old is None:
+                conn.execute(_INSERT, rows.to_params(new))
+            elif new != old:
+                params = rows.to_params(new)
+                conn.execute(_UPDATE, (*params[1:], params[0]))
+            return new
+
+    def _insert_absent(self, new_rows: list[Row]) -> int:
+        with self._tx(write=True) as conn:
+            inserted = 0
+            for row in new_rows:
+                inserted += conn.execute(_INSERT_ABSENT, rows.to_params(row)).rowcount
+            return inserted
+
+    def _get(self, nullifier: int) -> Row | None:
+        with self._tx(write=False) as conn:
+            return rows.from_db(conn.execute(_SELECT, (rows.key(nullifier),)).fetchone())
+
+    def _delete_final_before(self, cutoff_us: int) -> int:
+        with self._tx(write=True) as conn:
+            return conn.execute(
+                "DELETE FROM nullifiers WHERE status = 'served'"
+                " AND coalesce(served_us, created_us) < ?",
+                (cutoff_us,),
+            ).rowcount
+
+    def _counts(self) -> tuple[dict[tuple[Kind, Status], int], int | None]:
+        with self._tx(write=False) as conn:
+            grouped = conn.execute(
+                "SELECT kind, status, count(*) FROM nullifiers GROUP BY kind, status"
+            ).fetchall()
+            oldest = conn.execute(
+                "SELECT min(created_us) FROM nullifiers WHERE status = 'in_progress'"
+            ).fetchone()[0]
+        return {(Kind(k), Status(s)): int(n) for k, s, n in grouped}, oldest
+
+    def schema_version(self) -> int:
+        return self._version
+
+    def close(self) -> None:
+        self._conns.close_all()
+
+
+def _close(conn: sqlite3.Connection) -> None:
+    conn.close()
