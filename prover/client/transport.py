@@ -1,0 +1,217 @@
+"""The client's network transport (PROTOCOL §13): every outgoing HTTP request goes through here.
+
+Gateway calls and chain JSON-RPC (`prover.client.web3_transport`) alike:
+
+- optional SOCKS5 proxy (`ZKCREDITS_SOCKS_PROXY=socks5h://127.0.0.1:9050`) with remote DNS: the
+  target host name is sent to the proxy in the CONNECT request (httpcore's SOCKS code never resolves
+  it locally; a test checks the proxy receives the name, not an address);
+- a fresh random SOCKS username and password per call, so Tor puts each call on its own circuit;
+- no connection reuse: a new client, transport and connection per request, `Connection: close`,
+  no keep-alive pool;
+- no fallback: with a proxy configured, the connection layer refuses any TCP connection that is
+  not to the proxy (`DirectConnectionRefused`), and a proxy failure raises `TransportError` naming
+  the proxy, with no retry of any kind;
+- fixed headers (`prover.client.headers`); no cookies kept, no redirects followed, no proxy or
+  credentials taken from the environment (`trust_env=False`: no `HTTP(S)_PROXY`, no `.netrc`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
+
+import httpx
+import socksio
+
+from prover.client.headers import sanitize_request
+from prover.client.socks_auth import fresh_socks_credentials
+from prover.client.socks_transport import (
+    NO_KEEPALIVE,
+    AsyncSocksTransport,
+    SocksTransport,
+)
+from prover.client.transport_config import ProxyAddress, TransportSettings, is_valid_host
+from prover.client.transport_errors import DirectConnectionRefused, TransportError
+
+Credentials = Callable[[], tuple[str, str]]
+HeaderInput = Mapping[str, str] | Sequence[tuple[str, str]] | None
+
+
+def _origin(url: str) -> str:
+    """`scheme://host:port` of a URL for error messages (paths may name nullifiers)."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError):
+        return repr(url)
+    port = f":{parsed.port}" if parsed.port is not None else ""
+    return f"{parsed.scheme}://{parsed.host}{port}"
+
+
+def _check_target_url(method: str, url: str) -> None:
+    """Refuse, before any connection, a URL that is not http(s) to a well-formed host."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise TransportError(f"{method} {url!r}: not a valid URL ({exc}); nothing sent") from exc
+    if parsed.scheme not in ("http", "https"):
+        raise TransportError(f"{method} {url!r}: the scheme must be http or https; nothing sent")
+    if not parsed.host or not is_valid_host(parsed.host):
+        raise TransportError(
+            f"{method} {url!r}: {parsed.host!r} is not an IP address or host name; nothing sent"
+        )
+
+
+class _Route:
+    """What the sync and async transports share: settings, proxy, credentials, error naming."""
+
+    def __init__(self, settings: TransportSettings | None, credentials: Credentials) -> None:
+        self.settings = settings if settings is not None else TransportSettings()
+        self.proxy: ProxyAddress | None = self.settings.proxy
+        self._credentials = credentials
+
+    def _fresh_credentials(self) -> tuple[str, str]:
+        return self._credentials()
+
+    def _client_options(self) -> dict[str, Any]:
+        return {
+            "trust_env": False,
+            "follow_redirects": False,
+            "timeout": httpx.Timeout(self.settings.request_timeout_s),
+        }
+
+    @contextmanager
+    def _mapped_errors(self, method: str, url: str) -> Iterator[None]:
+        try:
+            yield
+        except DirectConnectionRefused:
+            raise
+        except (
+            httpx.TransportError,
+            httpx.InvalidURL,
+            httpx.StreamError,
+            socksio.SOCKSError,
+        ) as exc:
+            target = _origin(url)
+            if self.proxy is not None:
+                route = (
+                    f"through the SOCKS proxy {self.proxy.label} (not retried, never sent directly)"
+                )
+            else:
+                route = "directly (no proxy configured)"
+            raise TransportError(
+                f"{method} {target} failed {route}: {type(exc).__name__}: {exc}"
+            ) from exc
+
+
+class PrivateTransport(_Route):
+    """Synchronous transport: one fresh connection (and SOCKS identity) per request."""
+
+    def __init__(
+        self,
+        settings: TransportSettings | None = None,
+        *,
+        credentials: Credentials = fresh_socks_credentials,
+    ) -> None:
+        super().__init__(settings, credentials)
+
+    def _client(self) -> httpx.Client:
+        if self.proxy is None:
+            transport = httpx.HTTPTransport(trust_env=False, limits=NO_KEEPALIVE, retries=0)
+        else:
+            transport = SocksTransport(self.proxy, *self._fresh_credentials())
+        return httpx.Client(transport=transport, **self._client_options())
+
+    @contextmanager
+    def stream(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: HeaderInput = None,
+        content: bytes | None = None,
+        json: Any = None,
+    ) -> Iterator[httpx.Response]:
+        """Send one request; yield the response with its body unread (for server-sent events)."""
+        _check_target_url(method, url)
+        with self._mapped_errors(method, url), self._client() as client:
+            request = client.build_request(method, url, headers=headers, content=content, json=json)
+            sanitize_request(request)
+            response = client.send(request, stream=True)
+            try:
+                yield response
+            finally:
+                response.close()
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: HeaderInput = None,
+        content: bytes | None = None,
+        json: Any = None,
+    ) -> httpx.Response:
+        """Send one request, read the whole body; an HTTP error status is returned, not raised."""
+        with self.stream(method, url, headers=headers, content=content, json=json) as response:
+            response.read()
+            return response
+
+
+class AsyncPrivateTransport(_Route):
+    """Asynchronous twin of `PrivateTransport` (for the local proxy service)."""
+
+    def __init__(
+        self,
+        settings: TransportSettings | None = None,
+        *,
+        credentials: Credentials = fresh_socks_credentials,
+    ) -> None:
+        super().__init__(settings, credentials)
+
+    def _client(self) -> httpx.AsyncClient:
+        if self.proxy is None:
+            transport: httpx.AsyncBaseTransport = httpx.AsyncHTTPTransport(
+                trust_env=False, limits=NO_KEEPALIVE, retries=0
+            )
+        else:
+            transport = AsyncSocksTransport(self.proxy, *self._fresh_credentials())
+        return httpx.AsyncClient(transport=transport, **self._client_options())
+
+    @asynccontextmanager
+    async def stream(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: HeaderInput = None,
+        content: bytes | None = None,
+        json: Any = None,
+    ) -> AsyncIterator[httpx.Response]:
+        """Send one request; yield the response with its body unread."""
+        _check_target_url(method, url)
+        with self._mapped_errors(method, url):
+            async with self._client() as client:
+                request = client.build_request(
+                    method, url, headers=headers, content=content, json=json
+                )
+                sanitize_request(request)
+                response = await client.send(request, stream=True)
+                try:
+                    yield response
+                finally:
+                    await response.aclose()
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: HeaderInput = None,
+        content: bytes | None = None,
+        json: Any = None,
+    ) -> httpx.Response:
+        """Send one request and read the whole body."""
+        async with self.stream(method, url, headers=headers, content=content, json=json) as reply:
+            await reply.aread()
+            return reply

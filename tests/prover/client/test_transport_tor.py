@@ -1,0 +1,165 @@
+"""Integration: the transport through a real private Tor network (Debian `tor`, offline, loopback).
+
+One network for this module (~30 s to bootstrap), stopped by PID in the fixture's finally; the
+last test stops it itself and checks every tor process is gone and its data dirs removed.
+Each call's SOCKS username is recorded (injected credentials source) and matched with the Tor
+client's STREAM events (`SOCKS_USERNAME`), which name the circuit each stream was attached to.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from web3 import Web3
+
+from prover.client.socks_auth import fresh_socks_credentials
+from prover.client.transport import PrivateTransport
+from prover.client.transport_config import TransportSettings
+from prover.client.web3_transport import PrivateHTTPProvider
+from prover.toolchain.anvil import ChainInfo
+from prover.toolchain.tor import PrivateTorNetwork, TorNetworkInfo
+from prover.toolchain.tor_control import TorControl
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def tor_network() -> Iterator[PrivateTorNetwork]:
+    network = PrivateTorNetwork(bootstrap_timeout=240.0)
+    try:
+        network.start()
+        yield network
+    finally:
+        network.stop()
+
+
+def _info(network: PrivateTorNetwork) -> TorNetworkInfo:
+    assert network.info is not None
+    return network.info
+
+
+class _RecordingCredentials:
+    """The default credentials source, remembering what it handed out."""
+
+    def __init__(self, fixed: tuple[str, str] | None = None) -> None:
+        self.fixed = fixed
+        self.issued: list[tuple[str, str]] = []
+
+    def __call__(self) -> tuple[str, str]:
+        pair = self.fixed or fresh_socks_credentials()
+        self.issued.append(pair)
+        return pair
+
+
+def _stream_circuits(
+    control: TorControl, usernames: set[str], timeout: float = 60.0
+) -> dict[str, set[str]]:
+    """username -> circuit ids of its SUCCEEDED streams, from STREAM events seen so far."""
+    deadline = time.monotonic() + timeout
+    found: dict[str, set[str]] = {}
+    while time.monotonic() < deadline:
+        control.command("GETINFO version")  # collects pending asynchronous events
+        for event in control.events:
+            line = event.lines[0]
+            fields = line.split()
+            if len(fields) < 5 or fields[0] != "STREAM" or fields[2] != "SUCCEEDED":
+                continue
+            for name in usernames:
+                if f'SOCKS_USERNAME="{name}"' in line:
+                    found.setdefault(name, set()).add(fields[3])
+        if set(found) == usernames:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"no SUCCEEDED stream event for some calls: {found}")
+
+
+def _via_tor(info: TorNetworkInfo, credentials: _RecordingCredentials) -> PrivateTransport:
+    settings = TransportSettings(socks_proxy=info.socks_url, request_timeout_s=120)
+    return PrivateTransport(settings, credentials=credentials)
+
+
+def test_the_private_client_bootstrapped_and_lists_our_relays(
+    tor_network: PrivateTorNetwork,
+) -> None:
+    info = _info(tor_network)
+    with info.control() as control:
+        assert "PROGRESS=100" in control.getinfo("status/bootstrap-phase")
+        consensus = control.getinfo("ns/all")
+    nicknames = {line.split()[1] for line in consensus.splitlines() if line.startswith("r ")}
+    assert nicknames == {"auth0", "auth1", "auth2", *info.exit_nicknames}
+
+
+def test_each_call_crosses_tor_on_its_own_circuit(
+    tor_network: PrivateTorNetwork, echo_server: Any
+) -> None:
+    info = _info(tor_network)
+    credentials = _RecordingCredentials()
+    transport = _via_tor(info, credentials)
+    with info.control() as control:
+        control.command("SETEVENTS STREAM")
+        for _ in range(4):
+            assert transport.request("GET", f"{echo_server.url}/").status_code == 200
+        usernames = {name for name, _pw in credentials.issued}
+        circuits = _stream_circuits(control, usernames)
+        status = control.getinfo("circuit-status")
+    assert len(usernames) == 4
+    assert all(len(ids) == 1 for ids in circuits.values())
+    circuit_ids = [next(iter(ids)) for ids in circuits.values()]
+    assert len(set(circuit_ids)) == 4  # four calls, four circuits
+    paths = {line.split()[0]: line.split()[2] for line in status.splitlines() if " BUILT " in line}
+    for circuit in circuit_ids:  # each ends at one of our loopback exits
+        assert paths[circuit].rsplit("~", 1)[1] in info.exit_nicknames
+    # the server saw four connections, all from the exits on loopback, never from the SOCKS port
+    assert len(echo_server.connections) == 4
+    assert {host for host, _port in echo_server.connections} == {"127.0.0.1"}
+
+
+def test_calls_sharing_a_socks_username_share_a_circuit(
+    tor_network: PrivateTorNetwork, echo_server: Any
+) -> None:
+    info = _info(tor_network)
+    credentials = _RecordingCredentials(fixed=fresh_socks_credentials())
+    transport = _via_tor(info, credentials)
+    with info.control() as control:
+        control.command("SETEVENTS STREAM")
+        for _ in range(2):
+            assert transport.request("GET", f"{echo_server.url}/").status_code == 200
+        (name,) = {n for n, _pw in credentials.issued}
+        circuits = _stream_circuits(control, {name})
+    assert len(credentials.issued) == 2
+    assert len(circuits[name]) == 1  # the control case: Tor isolates by username, nothing else
+
+
+def test_chain_rpc_reaches_a_local_anvil_through_tor_one_circuit_per_rpc(
+    tor_network: PrivateTorNetwork, anvil: ChainInfo
+) -> None:
+    info = _info(tor_network)
+    credentials = _RecordingCredentials()
+    w3 = Web3(PrivateHTTPProvider(anvil.rpc_url, _via_tor(info, credentials)))
+    with info.control() as control:
+        control.command("SETEVENTS STREAM")
+        assert w3.eth.chain_id == 31337
+        assert w3.eth.block_number >= 0
+        circuits = _stream_circuits(control, {name for name, _pw in credentials.issued})
+    assert len(credentials.issued) == 2
+    assert len({next(iter(ids)) for ids in circuits.values()}) == 2
+
+
+def test_stopping_the_network_ends_every_tor_process_and_removes_its_files(
+    tor_network: PrivateTorNetwork,
+) -> None:
+    info = _info(tor_network)
+    base = Path(info.control_cookie).parents[1]
+    assert base.is_dir()
+    tor_network.stop()
+    for pid in info.pids:
+        status = Path(f"/proc/{pid}/status")
+        assert not status.exists() or "zombie" in status.read_text(), f"tor {pid} still runs"
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    assert not base.exists()
