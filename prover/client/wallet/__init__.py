@@ -1,0 +1,76 @@
+"""The user's wallet: notes, signed states and pending tickets, encrypted and crash-safe.
+
+`Wallet` is the API (see `wallet.py`); `models` the typed records; `sealing` + `journal` +
+`store` the on-disk format; `ledger` the note state machine; `replies` the check of a gateway
+reply; `recovery` the walk of `GET /state/{nullifier}`; `transfer` export and import.
+"""
+
+from prover.client.wallet.errors import (
+    CorruptWalletError,
+    ImportConflictError,
+    InsufficientCreditError,
+    InvalidReplyError,
+    InvalidTransitionError,
+    NoPendingTicketError,
+    NoteBusyError,
+    NoteExpiredError,
+    NoteStatusError,
+    TicketBoundError,
+    UnknownNoteError,
+    WalletClosedError,
+    WalletError,
+    WalletExistsError,
+    WalletNotFoundError,
+    WrongPassphraseError,
+)
+from prover.client.wallet.models import (
+    DepositInfo,
+    Note,
+    NoteState,
+    NoteStatus,
+    PendingTicket,
+    ServiceParams,
+    StoredRequest,
+    WalletContents,
+)
+from prover.client.wallet.recovery import FetchState, RecoveredNote, recover_note, restore_note
+from prover.client.wallet.replies import next_state, ticket_nullifier
+from prover.client.wallet.sealing import KdfParams
+from prover.client.wallet.transfer import ImportReport
+from prover.client.wallet.wallet import Wallet
+
+__all__ = [
+    "CorruptWalletError",
+    "DepositInfo",
+    "FetchState",
+    "ImportConflictError",
+    "ImportReport",
+    "InsufficientCreditError",
+    "InvalidReplyError",
+    "InvalidTransitionError",
+    "KdfParams",
+    "NoPendingTicketError",
+    "Note",
+    "NoteBusyError",
+    "NoteExpiredError",
+    "NoteState",
+    "NoteStatus",
+    "NoteStatusError",
+    "PendingTicket",
+    "RecoveredNote",
+    "ServiceParams",
+    "StoredRequest",
+    "TicketBoundError",
+    "UnknownNoteError",
+    "Wallet",
+    "WalletClosedError",
+    "WalletContents",
+    "WalletError",
+    "WalletExistsError",
+    "WalletNotFoundError",
+    "WrongPassphraseError",
+    "next_state",
+    "recover_note",
+    "restore_note",
+    "ticket_nullifier",
+]

@@ -1,0 +1,299 @@
+"""Round trips of the wallet API: notes, deposits, calls, replies, statuses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from prover.client.wallet import (
+    InsufficientCreditError,
+    InvalidReplyError,
+    InvalidTransitionError,
+    NoPendingTicketError,
+    Note,
+    NoteExpiredError,
+    NoteStatus,
+    NoteStatusError,
+    ServiceParams,
+    TicketBoundError,
+    UnknownNoteError,
+    Wallet,
+    WalletClosedError,
+    WalletExistsError,
+)
+from prover.crypto import RequestFields, canonical_request, commit, genesis_opening, note_id, rho0
+from prover.crypto.commitment import verify_state
+
+Req = Callable[[bytes], RequestFields]
+
+
+def test_a_new_note_reopens_unchanged_from_the_file(
+    wallet: Wallet, wallet_path: Path, service: ServiceParams, kit: Any
+) -> None:
+    note = wallet.new_note(service)
+    wallet.close()
+    with Wallet.open(wallet_path, kit.passphrase) as again:
+        assert again.notes() == [note]
+        assert again.note(note.id).status is NoteStatus.CREATED
+
+
+def test_a_new_note_has_a_fresh_secret_its_id_and_the_genesis_state(
+    wallet: Wallet, service: ServiceParams, kit: Any, server_sk: int
+) -> None:
+    other_service = kit.make_service(server_sk, c_max=7, reserve=60)
+    notes = [wallet.new_note(service) for _ in range(3)] + [wallet.new_note(other_service)]
+    assert len({n.k for n in notes}) == 4
+    for n in notes:
+        assert n.id == note_id(n.k)
+        assert n.state.rho == rho0(n.k, n.service.service_id)
+        assert commit(genesis_opening(n.k, n.id, n.service.service_id)) == n.state.E
+        assert n.state.sigma is None
+
+
+def test_creating_a_wallet_over_an_existing_file_is_refused(wallet_path: Path, kit: Any) -> None:
+    wallet_path.write_bytes(b"precious")
+    with pytest.raises(WalletExistsError):
+        Wallet.create(wallet_path, kit.passphrase, kdf=kit.kdf)
+    assert wallet_path.read_bytes() == b"precious"
+
+
+def test_a_deposit_activates_a_note_and_sets_its_balance(
+    wallet: Wallet, service: ServiceParams, kit: Any
+) -> None:
+    note = wallet.new_note(service)
+    assert wallet.balance(note.id) == 0
+    active = wallet.record_deposit(note.id, kit.deposit_info(D=1_000))
+    assert active.status is NoteStatus.ACTIVE
+    assert wallet.balance(note.id) == 1_000 - service.reserve
+
+
+def test_a_deposit_below_c_max_plus_reserve_is_refused(
+    wallet: Wallet, service: ServiceParams, kit: Any
+) -> None:
+    note = wallet.new_note(service)
+    with pytest.raises(InvalidTransitionError, match="minimum"):
+        wallet.record_deposit(note.id, kit.deposit_info(D=service.c_max + service.reserve - 1))
+    assert wallet.note(note.id).status is NoteStatus.CREATED
+
+
+def test_a_call_binds_a_ticket_and_a_verified_reply_commits_the_next_state(
+    wallet: Wallet, active_note: Note, gateway: Any, request_for: Req, service: ServiceParams
+) -> None:
+    req = request_for(b'{"q": 1}')
+    with wallet.lease(active_note.id):
+        ticket = wallet.begin_call(active_note.id, req)
+        assert ticket.n == 0 and ticket.canonical == canonical_request(req)
+        assert wallet.pending(active_note.id) == ticket
+        reply = gateway.serve(active_note, ticket, cost=30)
+        state = wallet.complete_call(active_note.id, reply)
+    assert (state.n, state.C, state.P) == (1, 30, 0)
+    assert reply.E_new == state.E
+    assert state.sigma is not None
+    assert verify_state(service.server_pk, service.service_id, state.E, state.sigma)
+    assert wallet.pending(active_note.id) is None
+    assert wallet.balance(active_note.id) == 10_000 - 30 - service.reserve
+
+
+def test_beginning_the_same_request_again_returns_the_same_ticket(
+    wallet: Wallet, active_note: Note, request_for: Req
+) -> None:
+    req = request_for(b"same")
+    first = wallet.begin_call(active_note.id, req)
+    assert wallet.begin_call(active_note.id, req) == first
+
+
+def test_a_different_request_on_a_bound_ticket_is_refused(
+    wallet: Wallet, active_note: Note, request_for: Req
+) -> None:
+    first = wallet.begin_call(active_note.id, request_for(b"first"))
+    with pytest.raises(TicketBoundError, match="another request"):
+        wallet.begin_call(active_note.id, request_for(b"second"))
+    assert wallet.pending(active_note.id) == first
+
+
+def test_a_pending_request_rebuilds_the_exact_bytes_for_a_retry(
+    wallet: Wallet, active_note: Note, request_for: Req, service: ServiceParams
+) -> None:
+    req = request_for(b"\x00\xffbinary body")
+    ticket = wallet.begin_call(active_note.id, req)
+    assert ticket.request.fields(service.service_id) == req
+    assert canonical_request(ticket.request.fields(service.service_id)) == ticket.canonical
+
+
+def test_a_reply_with_a_tampered_state_is_refused_and_nothing_is_committed(
+    wallet: Wallet, active_note: Note, gateway: Any, request_for: Req
+) -> None:
+    ticket = wallet.begin_call(active_note.id, request_for(b"x"))
+    good = gateway.serve(active_note, ticket, cost=20)
+    lying = good.model_copy(update={"cost": 10})  # claims a cheaper call than it signed
+    with pytest.raises(InvalidReplyError, match="E_new"):
+        wallet.complete_call(active_note.id, lying)
+    assert wallet.note(active_note.id).state == active_note.state
+    assert wallet.pending(active_note.id) == ticket
+
+
+def test_a_reply_signed_by_another_key_is_refused(
+    wallet: Wallet, active_note: Note, request_for: Req, service: ServiceParams, kit: Any
+) -> None:
+    from prover.crypto import generate_secret_key
+
+    ticket = wallet.begin_call(active_note.id, request_for(b"x"))
+    impostor = kit.gateway(generate_secret_key(), service)
+    with pytest.raises(InvalidReplyError, match="server_pk"):
+        wallet.complete_call(active_note.id, impostor.serve(active_note, ticket, cost=5))
+    assert wallet.pending(active_note.id) == ticket
+
+
+def test_a_reply_for_another_ticket_is_refused(
+    wallet: Wallet, active_note: Note, gateway: Any, request_for: Req
+) -> None:
+    ticket = wallet.begin_call(active_note.id, request_for(b"x"))
+    reply = gateway.serve(active_note, ticket, cost=5)
+    wrong = reply.model_copy(update={"nullifier": reply.nullifier ^ 1})
+    with pytest.raises(InvalidReplyError, match="nullifier"):
+        wallet.complete_call(active_note.id, wrong)
+
+
+def test_a_reply_charging_more_than_c_max_is_refused(
+    wallet: Wallet, active_note: Note, gateway: Any, request_for: Req, service: ServiceParams
+) -> None:
+    ticket = wallet.begin_call(active_note.id, request_for(b"x"))
+    reply = gateway.serve(active_note, ticket, cost=service.c_max + 1)
+    with pytest.raises(InvalidReplyError, match="c_max"):
+        wallet.complete_call(active_note.id, reply)
+
+
+def test_completing_twice_with_the_same_reply_returns_the_committed_state(
+    wallet: Wallet, active_note: Note, gateway: Any, request_for: Req
+) -> None:
+    ticket = wallet.begin_call(active_note.id, request_for(b"x"))
+    reply = gateway.serve(active_note, ticket, cost=5)
+    state = wallet.complete_call(active_note.id, reply)
+    assert wallet.complete_call(active_note.id, reply) == state
+
+
+def test_completing_without_a_pending_ticket_is_refused(
+    wallet: Wallet, active_note: Note, gateway: Any, request_for: Req
+) -> None:
+    ticket = wallet.begin_call(active_note.id, request_for(b"x"))
+    other_wallet_reply = gateway.serve(active_note, ticket, cost=5)
+    wallet.complete_call(active_note.id, other_wallet_reply)
+    stale = other_wallet_reply.model_copy(update={"cost": 6})
+    with pytest.raises(NoPendingTicketError):
+        wallet.complete_call(active_note.id, stale)
+
+
+def test_a_penalty_halts_the_note_and_keeps_the_evidence(
+    wallet: Wallet, active_note: Note, gateway: Any, request_for: Req, service: ServiceParams
+) -> None:
+    ticket = wallet.begin_call(active_note.id, request_for(b"bad"))
+    evidence = b"\xee" * 32
+    reply = gateway.serve(active_note, ticket, cost=10, p=service.penalty_max, evidence=evidence)
+    wallet.complete_call(active_note.id, reply)
+    note = wallet.note(active_note.id)
+    assert note.status is NoteStatus.HALTED
+    assert note.evidence_hash == evidence
+    assert service.penalty_max == note.state.P
+    with pytest.raises(NoteStatusError, match="halted"):
+        wallet.begin_call(active_note.id, request_for(b"more"))
+
+
+def test_a_penalty_other_than_penalty_max_is_refused(
+    wallet: Wallet, active_note: Note, gateway: Any, request_for: Req, service: ServiceParams
+) -> None:
+    ticket = wallet.begin_call(active_note.id, request_for(b"x"))
+    reply = gateway.serve(
+        active_note, ticket, cost=1, p=service.penalty_max - 1, evidence=b"\x01" * 32
+    )
+    with pytest.raises(InvalidReplyError, match="penalty"):
+        wallet.complete_call(active_note.id, reply)
+
+
+def test_a_call_that_may_spend_exactly_the_last_credit_is_allowed(
+    wallet: Wallet, service: ServiceParams, kit: Any, request_for: Req
+) -> None:
+    note = wallet.new_note(service)
+    wallet.record_deposit(note.id, kit.deposit_info(D=service.c_max + service.reserve))
+    ticket = wallet.begin_call(note.id, request_for(b"x"))  # C + c_max + P + reserve == D
+    assert ticket.n == 0
+
+
+def test_a_call_after_the_credit_is_used_up_is_refused(
+    wallet: Wallet, service: ServiceParams, kit: Any, request_for: Req, gateway: Any
+) -> None:
+    note = wallet.new_note(service)
+    note = wallet.record_deposit(note.id, kit.deposit_info(D=service.c_max + service.reserve + 5))
+    ticket = wallet.begin_call(note.id, request_for(b"x"))
+    wallet.complete_call(note.id, gateway.serve(note, ticket, cost=6))
+    with pytest.raises(InsufficientCreditError, match="balance"):
+        wallet.begin_call(note.id, request_for(b"y"))
+    assert wallet.pending(note.id) is None
+
+
+def test_a_call_after_expiry_is_refused(
+    wallet: Wallet, active_note: Note, kit: Any, service: ServiceParams
+) -> None:
+    assert active_note.deposit is not None
+    late = kit.make_request(service, b"x", today=active_note.deposit.expiry + 1)
+    with pytest.raises(NoteExpiredError, match="expiry"):
+        wallet.begin_call(active_note.id, late)
+
+
+def test_a_call_on_an_undeposited_note_is_refused(
+    wallet: Wallet, service: ServiceParams, request_for: Req
+) -> None:
+    note = wallet.new_note(service)
+    with pytest.raises(NoteStatusError, match="created"):
+        wallet.begin_call(note.id, request_for(b"x"))
+
+
+def test_statuses_follow_exit_and_slash_rules(
+    wallet: Wallet, service: ServiceParams, kit: Any
+) -> None:
+    a = wallet.record_deposit(wallet.new_note(service).id, kit.deposit_info())
+    b = wallet.record_deposit(wallet.new_note(service).id, kit.deposit_info())
+    wallet.mark_exiting(a.id)
+    wallet.mark_closed(a.id)
+    assert wallet.note(a.id).status is NoteStatus.CLOSED
+    with pytest.raises(InvalidTransitionError, match="closed"):
+        wallet.mark_slashed(a.id)
+    with pytest.raises(InvalidTransitionError, match="active note cannot become closed"):
+        wallet.mark_closed(b.id)
+    wallet.halt(b.id, b"\x05" * 32)
+    wallet.mark_slashed(b.id)
+    assert wallet.note(b.id).status is NoteStatus.SLASHED
+    assert wallet.note(b.id).evidence_hash == b"\x05" * 32
+
+
+def test_unknown_notes_and_closed_wallets_give_clear_errors(wallet: Wallet) -> None:
+    with pytest.raises(UnknownNoteError, match="no note with ID 42"):
+        wallet.note(42)
+    wallet.close()
+    with pytest.raises(WalletClosedError):
+        wallet.notes()
+
+
+def test_payable_notes_are_the_active_solvent_unexpired_idle_notes_of_the_service(
+    wallet: Wallet, service: ServiceParams, kit: Any, request_for: Req, gateway: Any
+) -> None:
+    def deposited(D: int = 10_000, expiry: int = kit.today + 30) -> Note:
+        return wallet.record_deposit(
+            wallet.new_note(service).id, kit.deposit_info(D=D, expiry=expiry)
+        )
+
+    idle = deposited()
+    busy = deposited()
+    wallet.begin_call(busy.id, request_for(b"in flight"))
+    deposited(expiry=kit.today - 1)  # expired
+    halted = deposited()
+    wallet.halt(halted.id)
+    wallet.new_note(service)  # never deposited
+    spent = deposited(D=service.c_max + service.reserve + 1)
+    ticket = wallet.begin_call(spent.id, request_for(b"spend"))
+    wallet.complete_call(spent.id, gateway.serve(spent, ticket, cost=2))  # now below c_max
+    ids = [n.id for n in wallet.payable_notes(service.service_id, kit.today)]
+    assert ids == [idle.id]
+    assert wallet.payable_notes(service.service_id + 1, kit.today) == []
