@@ -1,0 +1,177 @@
+"""deposit(ID) of PROTOCOL §4 on EthCreditVault: leaf, tree, event and every refusal."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+from web3 import Web3
+
+from prover.chain.tx import send
+from prover.chain.vault import CreditVaultClient, NoteStatus, deploy_eth_vault
+from prover.chain.vault_params import VaultParams
+from prover.crypto.field import P
+from prover.crypto.leanimt import LeanIMT
+from prover.crypto.rln import leaf, note_id
+
+DAY = 86400
+GWEI = 10**9
+MIN = 10_000 * GWEI
+
+
+def test_a_deposit_appends_the_poseidon_leaf_and_emits_the_twin_trees_root(
+    eth_vault: CreditVaultClient, alice: str
+) -> None:
+    tree = LeanIMT()
+    for i in range(7):
+        nid = note_id(1000 + i)
+        amount = MIN + i * GWEI
+        receipt = eth_vault.deposit(nid, amount, sender=alice)
+        (event,) = eth_vault.events("Deposited", receipt)
+        expiry = eth_vault.current_day() + 30
+        assert event["id"] == nid
+        assert event["index"] == i
+        assert event["deposit"] == amount // GWEI
+        assert event["expiry"] == expiry
+        assert event["leaf"] == leaf(nid, amount // GWEI, expiry)
+        tree.insert(event["leaf"])
+        assert event["root"] == tree.root == eth_vault.root()
+        note = eth_vault.note(nid)
+        assert (note.status, note.deposit, note.expiry) == (
+            NoteStatus.ACTIVE,
+            amount // GWEI,
+            expiry,
+        )
+    assert eth_vault.tree_size() == 7
+    assert eth_vault.tree_depth() == tree.depth == 3
+    assert eth_vault.balance() == sum(MIN + i * GWEI for i in range(7))
+
+
+def test_the_append_only_tree_gives_zk_kits_roots_and_depths_for_every_size(
+    w3: Web3, isolated: None, deployer: str, deploy_helper: Callable[..., Any]
+) -> None:
+    reference = deploy_helper("LeanIMTReference")
+    address = reference.address
+    rng = random.Random(7)
+    leaves = [rng.randrange(1, P) for _ in range(70)]
+    twin = LeanIMT()
+    for batch in (leaves[:1], leaves[1:2], leaves[2:17], leaves[17:33], leaves[33:]):
+        data = reference.encode_abi("insertBoth", args=[batch])
+        send(w3, sender=deployer, to=address, data=data, gas=20_000_000)
+        for item in batch:
+            twin.insert(item)
+        zkkit, append_only = reference.functions.roots().call()
+        assert zkkit == append_only == twin.root
+
+
+def test_an_id_of_zero_or_not_below_p_is_refused_as_non_canonical(
+    eth_vault: CreditVaultClient, alice: str, reverts_with: Callable[..., Any]
+) -> None:
+    for bad in (0, P, P + 5, 2**256 - 1):
+        with reverts_with("IdNotCanonical") as err:
+            eth_vault.deposit(bad, MIN, sender=alice)
+        assert err.args == (bad,)
+    eth_vault.deposit(P - 1, MIN, sender=alice)
+    assert eth_vault.note(P - 1).status == NoteStatus.ACTIVE
+
+
+def test_an_id_is_single_use_forever(
+    eth_vault: CreditVaultClient, alice: str, bob: str, reverts_with: Callable[..., Any]
+) -> None:
+    nid = note_id(42)
+    eth_vault.deposit(nid, MIN, sender=alice)
+    with reverts_with("IdAlreadyUsed") as err:
+        eth_vault.deposit(nid, MIN, sender=bob)
+    assert err.args == (nid,)
+    assert eth_vault.tree_size() == 1
+
+
+def test_a_deposit_that_is_not_a_multiple_of_the_unit_is_refused(
+    eth_vault: CreditVaultClient, alice: str, reverts_with: Callable[..., Any]
+) -> None:
+    with reverts_with("DepositNotMultipleOfUnit") as err:
+        eth_vault.deposit(note_id(1), MIN + 1, sender=alice)
+    assert err.args == (MIN + 1, GWEI)
+
+
+def test_a_deposit_below_the_minimum_is_refused(
+    eth_vault: CreditVaultClient, alice: str, reverts_with: Callable[..., Any]
+) -> None:
+    with reverts_with("DepositBelowMinimum") as err:
+        eth_vault.deposit(note_id(1), MIN - GWEI, sender=alice)
+    assert err.args == (9_999, 10_000)
+    with reverts_with("DepositBelowMinimum"):
+        eth_vault.deposit(note_id(1), 0, sender=alice)
+
+
+def test_a_deposit_of_two_to_the_64_units_or_more_is_refused(
+    w3: Web3,
+    isolated: None,
+    make_params: Callable[..., VaultParams],
+    deployer: str,
+    alice: str,
+    dev: Any,
+    poseidon_libraries: dict[str, str],
+    reverts_with: Callable[..., Any],
+) -> None:
+    vault = deploy_eth_vault(w3, make_params(unit=1), sender=deployer, libraries=poseidon_libraries)
+    dev.set_balance(alice, 2**70)
+    with reverts_with("DepositTooLarge") as err:
+        vault.deposit(note_id(1), 2**64, sender=alice)
+    assert err.args == (2**64,)
+    vault.deposit(note_id(1), 2**64 - 1, sender=alice)
+    assert vault.note(note_id(1)).deposit == 2**64 - 1
+
+
+def test_a_full_tree_refuses_the_next_deposit(
+    w3: Web3,
+    isolated: None,
+    make_params: Callable[..., VaultParams],
+    deployer: str,
+    alice: str,
+    poseidon_libraries: dict[str, str],
+    reverts_with: Callable[..., Any],
+) -> None:
+    vault = deploy_eth_vault(
+        w3, make_params(max_depth=1), sender=deployer, libraries=poseidon_libraries
+    )
+    vault.deposit(note_id(1), MIN, sender=alice)
+    vault.deposit(note_id(2), MIN, sender=alice)
+    with reverts_with("TreeFull") as err:
+        vault.deposit(note_id(3), MIN, sender=alice)
+    assert err.args == (2,)
+
+
+def test_plain_ether_sent_without_deposit_is_refused(
+    w3: Web3, eth_vault: CreditVaultClient, alice: str, reverts_with: Callable[..., Any]
+) -> None:
+    with reverts_with(""):
+        send(w3, sender=alice, to=eth_vault.address, data="0x", value=MIN)
+    assert eth_vault.balance() == 0
+
+
+def test_the_expiry_is_today_plus_the_note_lifetime(
+    eth_vault: CreditVaultClient, alice: str, dev: Any
+) -> None:
+    dev.advance(5 * DAY + 123)
+    nid = note_id(9)
+    eth_vault.deposit(nid, MIN, sender=alice)
+    assert eth_vault.note(nid).expiry == dev.timestamp() // DAY + 30
+
+
+def test_the_solidity_tag_table_matches_python_and_circom(
+    deploy_helper: Callable[..., Any],
+) -> None:
+    import re
+
+    from prover.crypto.tags import Tag
+    from prover.toolchain.paths import REPO_ROOT
+
+    probe = deploy_helper("TagsProbe")
+    solidity = probe.functions.tags().call()
+    assert solidity == [int(t) for t in Tag]
+    assert [t.name for t in Tag] == ["ID", "LEAF", "SLOPE", "NULL", "STATE", "MSG", "WD", "ETA"]
+    circom_text = (REPO_ROOT / "circuits" / "lib" / "tags.circom").read_text()
+    circom = dict(re.findall(r"function TAG_(\w+)\(\) \{ return (\d+); \}", circom_text))
+    assert {name: int(v) for name, v in circom.items()} == {t.name: int(t) for t in Tag}
