@@ -1,0 +1,185 @@
+"""What a deployment needs before it sends anything: config, generated verifiers, key manifests."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Final
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from prover.chain.deploy_errors import DeployError, MissingBuildError
+from prover.chain.erc8004 import RegistryAddresses
+from prover.circuits.artifacts import GENERATED_DIR, KEYS_DIR, verifier_contract_name
+from prover.circuits.errors import ArtifactError
+from prover.circuits.manifest import (
+    CEREMONY_SETUP,
+    DEV_SETUP,
+    KeyManifest,
+    SetupKind,
+    read_manifest,
+)
+from prover.pricing.schedule import PriceSchedule
+from prover.toolchain.errors import ToolchainError
+from prover.toolchain.solc import CompiledContract, compile_files
+from prover.wire.required import VkHashes
+
+DEPLOYED_CIRCUITS: Final = ("withdraw", "slash")
+"""Circuits with an on-chain verifier; `request` proofs are verified by the gateway only."""
+ALL_CIRCUITS: Final = ("request", "withdraw", "slash")
+BUILD_HINT: Final = "run `zkcredits circuits build` first"
+
+Address = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$")]
+
+
+class DeployConfig(BaseModel):
+    """The provider's choices (a JSON file): vault parameters, prices, agent identity.
+
+    Verifier addresses, vk hashes and the price schedule hash are not here: the deployment
+    derives them from the build and from `price_schedule`.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    asset: str = Field(default="native", pattern=r"^(native|0x[0-9a-fA-F]{40})$")
+    unit: int = Field(gt=0, lt=1 << 256)
+    c_max: int = Field(gt=0, lt=1 << 64)
+    penalty_max: int = Field(ge=0, lt=1 << 64)
+    reserve: int = Field(ge=0, lt=1 << 64)
+    min_deposit: int = Field(gt=0, lt=1 << 64)
+    note_ttl_days: int = Field(gt=0, lt=1 << 32)
+    exit_grace_days: int = Field(ge=2, lt=1 << 32)
+    exit_delay: int = Field(ge=2 * 86400, lt=1 << 64)
+    root_epoch: int = Field(gt=0, lt=1 << 64)
+    root_ttl: int = Field(gt=0, lt=1 << 64)
+    server_pk: tuple[int, int]
+    treasury: Address
+    max_depth: int = Field(default=20, ge=1, le=32)
+    price_schedule: PriceSchedule
+    agent_name: str = Field(min_length=1)
+    agent_description: str
+    gateway_url: str = Field(pattern=r"^https?://")
+    agent_image: str | None = None
+    registries: RegistryAddresses | None = None
+    """Reuse these ERC-8004 registries instead of deploying new ones."""
+
+
+def load_config(path: Path) -> DeployConfig:
+    if not path.is_file():
+        raise DeployError(f"deploy config {path} does not exist", field="config")
+    try:
+        return DeployConfig.model_validate(json.loads(path.read_text()))
+    except json.JSONDecodeError as exc:
+        raise DeployError(f"deploy config {path} is not JSON: {exc}", field="config") from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise DeployError(f"deploy config {path}: {where}: {first['msg']}", field=where) from exc
+
+
+class BuildInputs(BaseModel):
+    """The generated verifiers (compiled) and the key manifests they were generated from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    verifiers: dict[str, CompiledContract]
+    """circuit → compiled verifier (withdraw, slash)."""
+    manifests: dict[str, KeyManifest]
+    """circuit → key manifest (request, withdraw, slash)."""
+
+    @property
+    def setup(self) -> SetupKind:
+        """`dev-single-party` if any key came from a single-party setup."""
+        kinds = {m.setup for m in self.manifests.values()}
+        return DEV_SETUP if kinds != {CEREMONY_SETUP} else CEREMONY_SETUP
+
+    @property
+    def vk_hashes(self) -> VkHashes:
+        return VkHashes(
+            request=_hash_bytes(self.manifests["request"]),
+            withdraw=_hash_bytes(self.manifests["withdraw"]),
+            slash=_hash_bytes(self.manifests["slash"]),
+        )
+
+
+def _hash_bytes(manifest: KeyManifest) -> bytes:
+    text = manifest.vk_hash.removeprefix("0x")
+    if len(text) != 64:
+        raise MissingBuildError(
+            f"manifest of {manifest.circuit} has a malformed vk_hash {manifest.vk_hash!r}",
+            field=f"{manifest.circuit}.vk_hash",
+        )
+    return bytes.fromhex(text)
+
+
+def _compile_verifier(circuit: str, path: Path) -> CompiledContract:
+    return _compile_verifier_source(circuit, path.read_text())
+
+
+@lru_cache(maxsize=16)
+def _compile_verifier_source(circuit: str, source: str) -> CompiledContract:
+    # Passed as source text (generated verifiers import nothing), so any directory works.
+    key = f"generated/{verifier_contract_name(circuit)}.sol"
+    try:
+        compiled = compile_files([], extra_sources={key: source})
+    except ToolchainError as exc:
+        raise MissingBuildError(f"{key} does not compile: {exc}", field=circuit) from exc
+    own = {n: c for n, c in compiled.items() if c.source == key}
+    wanted = verifier_contract_name(circuit)
+    if wanted in own:
+        return own[wanted]
+    candidates = [c for c in own.values() if any(i.get("name") == "verifyProof" for i in c.abi)]
+    if len(candidates) != 1 or len(candidates[0].bytecode) <= 2:
+        raise MissingBuildError(
+            f"{key} does not define one deployable Groth16 verifier ({BUILD_HINT})", field=circuit
+        )
+    return candidates[0]
+
+
+_VK_HASH_CONSTANT = re.compile(r"bytes32\s+public\s+constant\s+VK_HASH\s*=\s*(0x[0-9a-fA-F]{64})")
+_DEV_CONSTANT = re.compile(r"bool\s+public\s+constant\s+DEV_SETUP\s*=\s*(true|false)")
+
+
+def _check_verifier_source(path: Path, manifest: KeyManifest) -> None:
+    """A generated verifier states its vk hash and setup kind: both must match the manifest."""
+    text = path.read_text()
+    vk = _VK_HASH_CONSTANT.search(text)
+    if vk is not None and vk.group(1).lower() != manifest.vk_hash.lower():
+        raise MissingBuildError(
+            f"{path} was generated for vk {vk.group(1)} but the keys have {manifest.vk_hash} "
+            f"(stale verifier); {BUILD_HINT}",
+            field=manifest.circuit,
+        )
+    dev = _DEV_CONSTANT.search(text)
+    if dev is not None and (dev.group(1) == "true") != (manifest.setup == DEV_SETUP):
+        raise MissingBuildError(
+            f"{path} says DEV_SETUP = {dev.group(1)} but the keys are {manifest.setup}; "
+            f"{BUILD_HINT}",
+            field=manifest.circuit,
+        )
+
+
+def read_build(generated_dir: Path = GENERATED_DIR, keys_dir: Path = KEYS_DIR) -> BuildInputs:
+    """Compile the generated verifiers and read every key manifest (sha256-checked).
+
+    Raises MissingBuildError, telling the user to build, if anything is absent or inconsistent.
+    """
+    manifests: dict[str, KeyManifest] = {}
+    for circuit in ALL_CIRCUITS:
+        try:
+            manifests[circuit] = read_manifest(keys_dir / circuit)
+        except ArtifactError as exc:
+            raise MissingBuildError(f"{exc}; {BUILD_HINT}", field=circuit) from exc
+    paths: dict[str, Path] = {}
+    verifiers: dict[str, CompiledContract] = {}
+    for circuit in DEPLOYED_CIRCUITS:
+        path = generated_dir / f"{verifier_contract_name(circuit)}.sol"
+        if not path.is_file():
+            raise MissingBuildError(f"{path} is missing; {BUILD_HINT}", field=circuit)
+        _check_verifier_source(path, manifests[circuit])
+        paths[circuit] = path
+    for circuit, path in paths.items():
+        verifiers[circuit] = _compile_verifier(circuit, path)
+    return BuildInputs(verifiers=verifiers, manifests=manifests)

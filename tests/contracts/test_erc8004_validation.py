@@ -1,0 +1,179 @@
+"""ERC-8004 Validation Registry on Anvil: requests by the agent, responses by its validator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from web3 import Web3
+from web3.contract import Contract
+from web3.exceptions import ContractCustomError
+from web3.logs import DISCARD
+
+from prover.chain.deploy_errors import TransactionRevertedError
+from prover.chain.devkeys import anvil_account
+from prover.chain.erc8004 import deploy_registries, register_agent, registry_abis, registry_contract
+from prover.chain.sender import Sender, decode_revert
+
+OWNER, VALIDATOR, OTHER_VALIDATOR, STRANGER = 1, 6, 7, 2
+
+
+def _sender(w3: Web3, index: int) -> Sender:
+    return Sender(w3, anvil_account(index), abis=registry_abis())
+
+
+@pytest.fixture(scope="module")
+def registries(w3: Web3) -> tuple[Contract, Contract]:
+    deployed = deploy_registries(_sender(w3, 0))
+    return (
+        registry_contract(w3, "IdentityRegistry", deployed["IdentityRegistry"].address),
+        registry_contract(w3, "ValidationRegistry", deployed["ValidationRegistry"].address),
+    )
+
+
+def _reverts(name: str, action: Callable[[], object]) -> tuple[object, ...]:
+    with pytest.raises(TransactionRevertedError) as info:
+        action()
+    assert info.value.error_name == name, str(info.value)
+    return info.value.error_args
+
+
+def _agent(w3: Web3, identity: Contract) -> int:
+    return register_agent(_sender(w3, OWNER), identity.address, "ipfs://agent").agent_id
+
+
+def _request(
+    w3: Web3,
+    validation: Contract,
+    agent_id: int,
+    request_hash: bytes,
+    *,
+    validator: int = VALIDATOR,
+    caller: int = OWNER,
+    uri: str = "ipfs://job",
+) -> object:
+    fn = validation.functions.validationRequest(
+        anvil_account(validator).address if validator >= 0 else "0x" + "00" * 20,
+        agent_id,
+        uri,
+        request_hash,
+    )
+    return _sender(w3, caller).call_fn(fn, "validationRequest")
+
+
+def _respond(
+    w3: Web3,
+    validation: Contract,
+    request_hash: bytes,
+    response: int,
+    *,
+    caller: int = VALIDATOR,
+    tag: str = "",
+) -> object:
+    fn = validation.functions.validationResponse(
+        request_hash, response, "ipfs://evidence", b"\x22" * 32, tag
+    )
+    return _sender(w3, caller).call_fn(fn, "validationResponse")
+
+
+def test_the_agent_requests_and_its_validator_answers_and_the_last_answer_stands(
+    w3: Web3, registries: tuple[Contract, Contract]
+) -> None:
+    identity, validation = registries
+    agent_id = _agent(w3, identity)
+    request_hash = Web3.keccak(text=f"job-{agent_id}")
+    validator = anvil_account(VALIDATOR).address
+    receipt = _request(w3, validation, agent_id, request_hash)
+    event = validation.events.ValidationRequest().process_receipt(receipt, errors=DISCARD)[0][
+        "args"
+    ]
+    assert (event["validatorAddress"], event["agentId"], event["requestURI"]) == (
+        validator,
+        agent_id,
+        "ipfs://job",
+    )
+    assert event["requestHash"] == request_hash
+    status = validation.functions.getValidationStatus(request_hash).call()
+    assert status[:5] == [validator, agent_id, 0, b"\x00" * 32, ""]
+    assert validation.functions.hasResponse(request_hash).call() is False
+    receipt = _respond(w3, validation, request_hash, 40, tag="soft")
+    answer = validation.events.ValidationResponse().process_receipt(receipt, errors=DISCARD)[0][
+        "args"
+    ]
+    assert (answer["response"], answer["tag"], answer["responseURI"]) == (
+        40,
+        "soft",
+        "ipfs://evidence",
+    )
+    _respond(w3, validation, request_hash, 100, tag="hard")
+    status = validation.functions.getValidationStatus(request_hash).call()
+    assert status[:5] == [validator, agent_id, 100, b"\x22" * 32, "hard"]
+    assert status[5] == w3.eth.get_block("latest")["timestamp"]
+    assert validation.functions.hasResponse(request_hash).call() is True
+    assert validation.functions.getAgentValidations(agent_id).call() == [request_hash]
+    assert request_hash in validation.functions.getValidatorRequests(validator).call()
+    assert validation.functions.getIdentityRegistry().call() == identity.address
+
+
+def test_only_the_owner_or_an_operator_may_request_and_requests_are_unique(
+    w3: Web3, registries: tuple[Contract, Contract]
+) -> None:
+    identity, validation = registries
+    agent_id = _agent(w3, identity)
+    request_hash = Web3.keccak(text=f"unique-{agent_id}")
+    args = _reverts(
+        "NotAgentOperator",
+        lambda: _request(w3, validation, agent_id, request_hash, caller=STRANGER),
+    )
+    assert args == (anvil_account(STRANGER).address, agent_id)
+    _request(w3, validation, agent_id, request_hash)
+    assert _reverts(
+        "RequestAlreadyExists", lambda: _request(w3, validation, agent_id, request_hash)
+    ) == (request_hash,)
+    fresh = Web3.keccak(text=f"other-{agent_id}")
+    _reverts("ZeroValidator", lambda: _request(w3, validation, agent_id, fresh, validator=-1))
+    _reverts("ZeroRequestHash", lambda: _request(w3, validation, agent_id, b"\x00" * 32))
+    _reverts("EmptyRequestURI", lambda: _request(w3, validation, agent_id, fresh, uri=""))
+    _reverts("ERC721NonexistentToken", lambda: _request(w3, validation, 10**9, fresh))
+
+
+def test_only_the_named_validator_may_answer_within_zero_to_one_hundred(
+    w3: Web3, registries: tuple[Contract, Contract]
+) -> None:
+    identity, validation = registries
+    agent_id = _agent(w3, identity)
+    request_hash = Web3.keccak(text=f"answer-{agent_id}")
+    _request(w3, validation, agent_id, request_hash)
+    args = _reverts(
+        "NotValidator", lambda: _respond(w3, validation, request_hash, 50, caller=OTHER_VALIDATOR)
+    )
+    assert args == (anvil_account(OTHER_VALIDATOR).address, anvil_account(VALIDATOR).address)
+    assert _reverts("ResponseOutOfRange", lambda: _respond(w3, validation, request_hash, 101)) == (
+        101,
+    )
+    unknown = Web3.keccak(text="never requested")
+    assert _reverts("UnknownRequest", lambda: _respond(w3, validation, unknown, 1)) == (unknown,)
+    with pytest.raises(ContractCustomError) as info:
+        validation.functions.getValidationStatus(unknown).call()
+    assert decode_revert(str(info.value.data), registry_abis())[0] == "UnknownRequest"
+
+
+def test_the_summary_averages_answered_requests_filtered_by_validator_and_tag(
+    w3: Web3, registries: tuple[Contract, Contract]
+) -> None:
+    identity, validation = registries
+    agent_id = _agent(w3, identity)
+    hashes = [Web3.keccak(text=f"sum-{agent_id}-{i}") for i in range(4)]
+    _request(w3, validation, agent_id, hashes[0])
+    _request(w3, validation, agent_id, hashes[1])
+    _request(w3, validation, agent_id, hashes[2], validator=OTHER_VALIDATOR)
+    _request(w3, validation, agent_id, hashes[3])  # never answered: not counted
+    _respond(w3, validation, hashes[0], 100, tag="zk")
+    _respond(w3, validation, hashes[1], 0, tag="zk")  # a 0 answer counts
+    _respond(w3, validation, hashes[2], 51, caller=OTHER_VALIDATOR, tag="tee")
+    summary = validation.functions.getSummary
+    assert tuple(summary(agent_id, [], "").call()) == (3, 151 // 3)
+    assert tuple(summary(agent_id, [], "zk").call()) == (2, 50)
+    other = anvil_account(OTHER_VALIDATOR).address
+    assert tuple(summary(agent_id, [other], "").call()) == (1, 51)
+    assert tuple(summary(agent_id, [other], "zk").call()) == (0, 0)
