@@ -20,6 +20,7 @@ from web3 import Web3
 from prover.client.socks_auth import fresh_socks_credentials
 from prover.client.transport import PrivateTransport
 from prover.client.transport_config import TransportSettings
+from prover.client.transport_errors import TransportError
 from prover.client.web3_transport import PrivateHTTPProvider
 from prover.toolchain.anvil import ChainInfo
 from prover.toolchain.tor import PrivateTorNetwork, TorNetworkInfo
@@ -139,13 +140,23 @@ def test_chain_rpc_reaches_a_local_anvil_through_tor_one_circuit_per_rpc(
     tor_network: PrivateTorNetwork, anvil: ChainInfo
 ) -> None:
     info = _info(tor_network)
-    credentials = _RecordingCredentials()
-    w3 = Web3(PrivateHTTPProvider(anvil.rpc_url, _via_tor(info, credentials)))
-    with info.control() as control:
-        control.command("SETEVENTS STREAM")
-        assert w3.eth.chain_id == 31337
-        assert w3.eth.block_number >= 0
-        circuits = _stream_circuits(control, {name for name, _pw in credentials.issued})
+    # A private Tor network on a loaded 2-core machine occasionally fails a fresh circuit's exit
+    # ("General SOCKS server failure"). The transport never retries by design, so the test
+    # retries the whole pair of RPCs, each attempt on fresh circuits, at most three times.
+    for attempt in range(3):
+        credentials = _RecordingCredentials()
+        w3 = Web3(PrivateHTTPProvider(anvil.rpc_url, _via_tor(info, credentials)))
+        with info.control() as control:
+            control.command("SETEVENTS STREAM")
+            try:
+                assert w3.eth.chain_id == 31337
+                assert w3.eth.block_number >= 0
+            except TransportError:
+                if attempt == 2:
+                    raise
+                continue
+            circuits = _stream_circuits(control, {name for name, _pw in credentials.issued})
+        break
     assert len(credentials.issued) == 2
     assert len({next(iter(ids)) for ids in circuits.values()}) == 2
 

@@ -16,7 +16,7 @@ def _copy_setup_inputs(target: Path) -> None:
     (target / "scripts").mkdir()
     for name in INPUTS:
         shutil.copy(REPO_ROOT / name, target / name)
-    for name in ["setup.sh", "solc-wrapper.cjs"]:
+    for name in ["setup.sh", "setup-system.sh", "solc-wrapper.cjs"]:
         shutil.copy(REPO_ROOT / "scripts" / name, target / "scripts" / name)
 
 
