@@ -1,0 +1,263 @@
+"""`HttpUpstream`: the gateway's `Upstream` over HTTP (httpx, async). PROTOCOL §6 steps 4–5.
+
+- Forwards exactly the canonical bytes it is given: method, raw path with query (sent as the URL's
+  raw path, never re-encoded), body bytes (never re-serialised), content type. No client header is
+  copied; the outgoing set is fixed (`headers.py`).
+- Caps work: a chat body whose `max_tokens` exceeds the cap is never forwarded (it comes back as a
+  failed 400 reply costing 0, since the pipeline should have refused it with `check_request`);
+  streamed chat output is counted and the stream is cut at the cap; billed output is clamped.
+- Never raises for upstream trouble: unreachable, timeout, 5xx or a reply above the size limit is
+  `failed=True` with zero usage (cost 0). A failure mid-stream marks the stream failed, usage 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator, Mapping
+from types import TracebackType
+
+import httpx
+
+from prover.gateway.ports import ForwardReply, ForwardRequest, ForwardStream, Upstream
+from prover.gateway.upstream.chat import check_request
+from prover.gateway.upstream.errors import RequestRefused, UpstreamConfigError
+from prover.gateway.upstream.headers import configured_headers, reply_content_type, request_headers
+from prover.gateway.upstream.sse import DONE_EVENT, EventSplitter
+from prover.gateway.upstream.usage import ChatStreamMeter, reply_usage
+from prover.pricing.schedule import RouteKind, Usage
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_RESPONSE_BYTES = 8 << 20
+_SSE = "text/event-stream"
+_PATH = re.compile(r"/[\x21-\x7e]*")  # D5: visible ASCII, as hashed
+
+
+def _cap(request: ForwardRequest) -> int:
+    caps = [c for c in (request.max_output_tokens, request.route.max_output_tokens) if c > 0]
+    return min(caps, default=0)
+
+
+def _failed(status: int, reason: str) -> ForwardReply:
+    log.warning("upstream call failed: %s", reason)
+    return ForwardReply(
+        status=status, content_type="application/json", body=b"", usage=Usage(), failed=True
+    )
+
+
+async def _nothing() -> AsyncIterator[bytes]:
+    return
+    yield b""  # pragma: no cover - makes this an async generator
+
+
+def _failed_stream(status: int, reason: str) -> ForwardStream:
+    log.warning("upstream stream failed: %s", reason)
+    return ForwardStream(status=status, content_type=_SSE, chunks=_nothing(), failed=True)
+
+
+class HttpUpstream:
+    """`HttpUpstream(base_url, timeout=...)`; `transport` may be an `httpx.ASGITransport`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 60.0,
+        connect_timeout: float = 10.0,
+        max_stream_seconds: float = 600.0,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        headers: Mapping[str, str] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        url = httpx.URL(base_url)
+        if url.scheme not in {"http", "https"} or not url.host or url.query or url.fragment:
+            raise UpstreamConfigError(
+                f"base_url must be http(s)://host[:port][/prefix], got {base_url!r}",
+                field="base_url",
+            )
+        for name, value in (("timeout", timeout), ("max_stream_seconds", max_stream_seconds)):
+            if not value > 0:
+                raise UpstreamConfigError(f"{name} must be positive, got {value!r}", field=name)
+        if max_response_bytes < 1:
+            raise UpstreamConfigError(
+                f"max_response_bytes must be ≥ 1, got {max_response_bytes}",
+                field="max_response_bytes",
+            )
+        self._base = url
+        self._prefix = url.raw_path.split(b"?")[0].rstrip(b"/")
+        self._timeout = timeout
+        self._max_stream_seconds = max_stream_seconds
+        self._limit = max_response_bytes
+        self._extra = configured_headers(headers)
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout, connect=min(connect_timeout, timeout)),
+            follow_redirects=False,
+            trust_env=False,
+            transport=transport,
+        )
+        for name in list(self._client.headers):
+            del self._client.headers[name]  # no default User-Agent, Accept, Connection, ...
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def __aenter__(self) -> HttpUpstream:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def build_request(self, request: ForwardRequest) -> httpx.Request:
+        """The exact HTTP request sent upstream (raises `RequestRefused` on unusable input)."""
+        path = request.path
+        if not _PATH.fullmatch(path):
+            raise RequestRefused(
+                f"path must be visible ASCII starting with /: {path!r}", field="path"
+            )
+        capped = request.route.model_copy(update={"max_output_tokens": _cap(request)})
+        check_request(request.body, capped)
+        wanted = self._prefix + path.encode("ascii")
+        try:
+            url = self._base.copy_with(raw_path=wanted)
+        except httpx.InvalidURL as exc:
+            raise RequestRefused(f"path {path!r} is not a valid URL path", field="path") from exc
+        if url.raw_path != wanted:  # never let the URL layer re-encode what was hashed
+            raise RequestRefused(f"path {path!r} would not be sent byte-identical", field="path")
+        try:
+            headers = request_headers(request.content_type, self._extra)
+        except UpstreamConfigError as exc:
+            raise RequestRefused(str(exc), field="content_type") from exc
+        content = request.body if request.body or request.method not in {"GET", "HEAD"} else None
+        return self._client.build_request(request.method, url, content=content, headers=headers)
+
+    async def forward(self, request: ForwardRequest) -> ForwardReply:
+        try:
+            outgoing = self.build_request(request)
+        except RequestRefused as exc:
+            return _failed(400, f"refused before forwarding: {exc}")
+        try:
+            return await asyncio.wait_for(self._exchange(outgoing, request), self._timeout)
+        except TimeoutError:
+            return _failed(504, "timeout")
+        except Exception as exc:  # the Upstream contract: no exception escapes (cost 0)
+            return _failed(502, f"{type(exc).__name__}: {exc}")
+
+    async def _exchange(self, outgoing: httpx.Request, request: ForwardRequest) -> ForwardReply:
+        response = await self._client.send(outgoing, stream=True)
+        try:
+            if response.status_code >= 500:
+                return _failed(response.status_code, f"upstream status {response.status_code}")
+            body = bytearray()
+            async for piece in response.aiter_bytes():
+                body += piece
+                if len(body) > self._limit:
+                    return _failed(502, f"reply larger than {self._limit} bytes")
+        finally:
+            await response.aclose()
+        content_type = reply_content_type(response.headers.get("content-type"))
+        cap = _cap(request)
+        if request.route.kind is RouteKind.CHAT and content_type.startswith(_SSE):
+            meter = ChatStreamMeter(cap, request.body)
+            splitter = EventSplitter()
+            events = splitter.feed(bytes(body))
+            if splitter.rest().strip():
+                events += splitter.feed(b"\n\n")
+            kept = [e for e in events if meter.admit(e)]
+            if not meter.done:
+                kept.append(DONE_EVENT)
+            return ForwardReply(response.status_code, content_type, b"".join(kept), meter.usage())
+        usage = Usage()
+        if response.status_code < 400:  # an upstream refusal (4xx) consumed no tokens
+            usage = reply_usage(request.route.kind, bytes(body), request.body, cap)
+        return ForwardReply(response.status_code, content_type, bytes(body), usage)
+
+    async def forward_stream(self, request: ForwardRequest) -> ForwardStream:
+        try:
+            outgoing = self.build_request(request)
+        except RequestRefused as exc:
+            return _failed_stream(400, f"refused before forwarding: {exc}")
+        try:
+            response = await asyncio.wait_for(
+                self._client.send(outgoing, stream=True), self._timeout
+            )
+        except TimeoutError:
+            return _failed_stream(504, "timeout")
+        except Exception as exc:  # the Upstream contract: no exception escapes (cost 0)
+            return _failed_stream(502, f"{type(exc).__name__}: {exc}")
+        if response.status_code >= 500:
+            await response.aclose()
+            return _failed_stream(response.status_code, f"upstream status {response.status_code}")
+        content_type = reply_content_type(response.headers.get("content-type"))
+        stream = ForwardStream(
+            status=response.status_code, content_type=content_type, chunks=_nothing()
+        )
+        stream.chunks = self._pump(response, request, stream)
+        return stream
+
+    async def _pump(
+        self, response: httpx.Response, request: ForwardRequest, stream: ForwardStream
+    ) -> AsyncIterator[bytes]:
+        """Relay the reply. Chat SSE: whole events, cut at the cap or the size limit, always ending
+        with `[DONE]` (usage is set before that last event); anything else: raw pieces, usage at
+        the end, failed if it outgrows the size limit."""
+        cap = _cap(request)
+        chat_sse = request.route.kind is RouteKind.CHAT and stream.content_type.startswith(_SSE)
+        meter = ChatStreamMeter(cap, request.body)
+        splitter = EventSplitter()
+        body = bytearray()
+        sent_done = False
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._max_stream_seconds
+        pieces = response.aiter_bytes().__aiter__()
+        try:
+            total = 0
+            while not (meter.done or meter.cut):
+                try:
+                    piece = await asyncio.wait_for(pieces.__anext__(), deadline - loop.time())
+                except StopAsyncIteration:
+                    break
+                if not chat_sse:
+                    total += len(piece)
+                    if total > self._limit:  # a truncated raw body is no reply: failed
+                        raise ValueError(f"reply larger than {self._limit} bytes")
+                    body += piece
+                    yield piece
+                    continue
+                for event in splitter.feed(piece):
+                    total += len(event)
+                    if total > self._limit:
+                        meter.cut = True
+                        log.warning("upstream stream cut at %d bytes", self._limit)
+                        break
+                    if not meter.admit(event):
+                        log.info("upstream stream cut at %d output tokens", meter.counted)
+                        break
+                    if meter.done:
+                        stream.usage = meter.usage()
+                        sent_done = True
+                    yield event
+                if len(splitter.rest()) > self._limit:
+                    meter.cut = True
+            if chat_sse:
+                stream.usage = meter.usage()
+            elif stream.status < 400:
+                stream.usage = reply_usage(request.route.kind, bytes(body), request.body, cap)
+        except Exception as exc:  # mid-stream failure: the call costs 0 (§6 step 5)
+            log.warning("upstream stream failed: %s: %s", type(exc).__name__, exc)
+            stream.failed = True
+            stream.usage = Usage()
+        finally:
+            await response.aclose()
+        if chat_sse and not sent_done:
+            yield DONE_EVENT
+
+
+def _conforms(upstream: HttpUpstream) -> Upstream:
+    return upstream  # mypy: HttpUpstream satisfies the pipeline's `Upstream` protocol
