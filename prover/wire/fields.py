@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from pydantic import BeforeValidator, PlainSerializer, ValidationInfo
@@ -10,6 +11,7 @@ from prover.crypto.errors import CryptoError
 from prover.crypto.field import parse_field
 
 UINT64_BOUND = 1 << 64
+_DECIMAL = re.compile(r"0|[1-9][0-9]{0,77}")
 
 
 def _field_from_str(value: object, info: ValidationInfo) -> int:
@@ -17,8 +19,8 @@ def _field_from_str(value: object, info: ValidationInfo) -> int:
     # as strict decimal strings. Python callers may pass ints (still canonical, never reduced).
     if info.mode == "python" and type(value) is int:
         value = str(value) if value >= 0 else "-"
-    if not isinstance(value, str):
-        raise ValueError("must be a decimal string")
+    if not isinstance(value, str) or not _DECIMAL.fullmatch(value):
+        raise ValueError("must be a decimal string (no sign, no leading zeros, no hex)")
     try:
         return parse_field(value)
     except CryptoError as exc:

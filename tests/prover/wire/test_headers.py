@@ -110,6 +110,7 @@ def _mutations() -> list[tuple[str, object]]:
         ("signal as a JSON number", mutate(["payload", "public_signals", 1], 5)),
         ("signal with a leading zero", mutate(["payload", "public_signals", 1], "05")),
         ("negative signal", mutate(["payload", "public_signals", 1], "-1")),
+        ("hex signal", mutate(["payload", "public_signals", 1], "0x05")),
         ("eleven signals", mutate(["payload", "public_signals"], ["1"] * 11)),
         ("short proof", mutate(["payload", "proof"], "0x" + "00" * 255)),
         ("proof without 0x", mutate(["payload", "proof"], "00" * 256)),
