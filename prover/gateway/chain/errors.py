@@ -1,0 +1,21 @@
+"""Errors raised on purpose by the gateway's chain side; all derive from `GatewayChainError`."""
+
+from __future__ import annotations
+
+from prover.errors import ZkCreditsError
+
+
+class GatewayChainError(ZkCreditsError):
+    """Root of the chain view / watcher / slasher errors; `field` names the offending value."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class SecretNotDepositedError(GatewayChainError):
+    """A recovered `k` whose `ID = H(TAG_ID, k)` is not a deposited note (nothing to slash)."""
+
+
+class SlashJobsMismatchError(GatewayChainError):
+    """The slash-job file belongs to another chain or vault."""

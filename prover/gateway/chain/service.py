@@ -1,0 +1,63 @@
+"""`ChainSync`: the gateway's background loop — sync the mirror, watch exits, run slash jobs."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from prover.chain.mirror import VaultMirror
+from prover.gateway.chain.slasher import Slasher
+from prover.gateway.chain.watcher import WithdrawalWatcher
+
+log = logging.getLogger("zkcredits.gateway.chain")
+
+
+class ChainSync:
+    """`start()` runs `step()` every `poll_interval` seconds (sooner when a slash is queued)."""
+
+    def __init__(
+        self,
+        mirror: VaultMirror,
+        watcher: WithdrawalWatcher,
+        slasher: Slasher,
+        *,
+        poll_interval: float = 2.0,
+    ) -> None:
+        self.mirror = mirror
+        self.watcher = watcher
+        self.slasher = slasher
+        self.poll_interval = poll_interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.steps = 0
+        self.last_error: BaseException | None = None
+
+    def step(self) -> None:
+        """One round; an error is logged and kept (`last_error`), the loop goes on."""
+        try:
+            self.mirror.sync()
+            self.watcher.process()
+            self.slasher.process_pending()
+            self.last_error = None
+        except Exception as exc:  # keep the loop alive; is_synced() turns false on sync errors
+            self.last_error = exc
+            log.exception("chain sync step failed")
+        self.steps += 1
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.step()
+            self.slasher.wakeup.wait(self.poll_interval)
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name="zkcredits-chain-sync", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        self.slasher.wakeup.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
