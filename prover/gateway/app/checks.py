@@ -1,0 +1,127 @@
+"""§6 step 1: every public input of a payment against the vault, the chain view and the request.
+
+Pure checks, cheap, run before the proof is verified. Each failure is a `WireError` with its
+stable code (D8); a stale root never echoes the root the client used.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from dataclasses import dataclass
+
+from prover.crypto.babyjub import Point
+from prover.crypto.errors import CryptoError
+from prover.crypto.request_hash import RequestFields, request_x
+from prover.gateway.ports import ChainView
+from prover.gateway.upstream.chat import check_request
+from prover.gateway.upstream.errors import RequestRefused
+from prover.pricing.schedule import PriceRoute
+from prover.wire import PaymentSignature
+from prover.wire.errors import ErrorCode, WireError
+
+DAY = 86_400
+
+
+@dataclass(frozen=True)
+class VaultParams:
+    """The vault's immutable parameters a proof's public inputs must equal."""
+
+    network: str
+    service_id: int
+    c_max: int
+    reserve: int
+    server_pk: Point
+
+
+@dataclass(frozen=True)
+class ReceivedRequest:
+    """Exactly what arrived: method, raw path with query string, body bytes, content type."""
+
+    method: str
+    path: str
+    body: bytes
+    content_type: str | None
+
+
+_DECIMAL = re.compile(r"0|[1-9][0-9]{0,76}")
+
+
+def require_decimal_signals(header: str) -> None:
+    """D8: signals travel as decimal strings only. The wire model also takes `0x` hex (its
+    field parser is shared with other inputs), so the gateway re-checks the raw JSON: one
+    value, one encoding. Call after `decode_header` succeeded (the JSON is known valid)."""
+    raw = json.loads(base64.b64decode(header, validate=True))
+    for i, value in enumerate(raw["payload"]["public_signals"]):
+        if not isinstance(value, str) or not _DECIMAL.fullmatch(value):
+            raise _bad("public signals must be decimal strings", f"public_signals.{i}")
+
+
+def _bad(message: str, field: str) -> WireError:
+    return WireError(ErrorCode.BAD_REQUEST, message, field=field)
+
+
+def check_vault_inputs(payment: PaymentSignature, vault: VaultParams) -> None:
+    """service_id, c_max, reserve, server_pk equal the vault's; the network is ours."""
+    p = payment.payload
+    if payment.network != vault.network:
+        raise _bad(f"network {payment.network} is not {vault.network}", "network")
+    expected = {
+        "service_id": vault.service_id,
+        "c_max": vault.c_max,
+        "reserve": vault.reserve,
+        "server_pk_x": vault.server_pk.x,
+        "server_pk_y": vault.server_pk.y,
+    }
+    for name, value in expected.items():
+        if p.signal(name) != value:
+            raise _bad(f"public signal {name} does not match the vault", f"public_signals.{name}")
+    if p.today != p.signal("today"):
+        raise _bad("payload.today differs from the today signal", "payload.today")
+    if p.x == 0:
+        raise _bad("x must be non-zero", "public_signals.x")
+    p.e_anon  # noqa: B018 — raises bad_request when E_anon is off the curve
+
+
+def check_root(payment: PaymentSignature, chain: ChainView, now: float) -> None:
+    root = payment.payload.signal("root")
+    if root == 0 or not chain.is_accepted_root(root, now):
+        raise WireError(ErrorCode.STALE_ROOT, "the proof's root is not an accepted checkpoint")
+
+
+def today_ok(today: int, now: float, grace_seconds: int) -> bool:
+    """`today` is the UTC day of `now`, or yesterday during the first `grace_seconds` of a day."""
+    day, into = divmod(int(now), DAY)
+    return today == day or (today == day - 1 and into < grace_seconds)
+
+
+def expected_x(request: ReceivedRequest, payment: PaymentSignature, service_id: int) -> int:
+    """`request_x` (D5) recomputed from exactly what was received."""
+    p = payment.payload
+    try:
+        fields = RequestFields.create(
+            method=request.method,
+            path=request.path,
+            body=request.body,
+            service_id=service_id,
+            today=p.today,
+            request_id=p.request_id,
+        )
+    except CryptoError as exc:
+        raise _bad(f"the request cannot be bound: {exc}", "request") from exc
+    return request_x(fields)
+
+
+def check_x(request: ReceivedRequest, payment: PaymentSignature, service_id: int) -> None:
+    if expected_x(request, payment, service_id) != payment.payload.x:
+        raise _bad("x does not match the request as received (method, path, body, day, id)", "x")
+
+
+def check_work_cap(request: ReceivedRequest, route: PriceRoute) -> None:
+    """The route's body rules (chat output cap within `max_output_tokens`, one choice, strict
+    JSON; embeddings need `input`): refused before any ticket is reserved."""
+    try:
+        check_request(request.body, route)
+    except RequestRefused as exc:
+        raise _bad(str(exc), exc.field or "body") from exc

@@ -1,0 +1,153 @@
+"""The paid-call pipeline, §6 steps 1–3: check, verify, reserve; then `serve` (steps 4–5).
+
+Order of work per paid call: strict header decoding → public inputs against the vault, the
+chain view and the request as received → Groth16 verification (worker thread) → `reserve` in
+the nullifier store → forward / price / policy / sign / persist → reply. Nothing is keyed on
+proof bytes (Groth16 proofs are malleable): the store's key is the nullifier.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from anyio import to_thread
+from starlette.responses import Response
+
+from prover.crypto.babyjub import Point
+from prover.gateway.app import checks
+from prover.gateway.app.body_cache import BodyCache
+from prover.gateway.app.doublespend import DoubleSpendSink, evidence_for
+from prover.gateway.app.responses import error_response, payment_event, payment_header
+from prover.gateway.app.serve import CallServer, PaidCall
+from prover.gateway.app.settings import GatewaySettings
+from prover.gateway.app.verify import VerifyFn
+from prover.gateway.ports import ChainView
+from prover.gateway.store import (
+    DoubleSpend,
+    InProgress,
+    Kind,
+    NullifierStore,
+    Reserved,
+    ReserveOutcome,
+    Retry,
+    StoredReply,
+    StoreError,
+)
+from prover.pricing.schedule import PriceRoute
+from prover.wire import HEADER_SIGNATURE, PaymentSignature, decode_header
+from prover.wire.errors import ErrorCode, WireError
+
+log = logging.getLogger("zkcredits.gateway")
+
+
+@dataclass
+class Pipeline:
+    settings: GatewaySettings
+    vault: checks.VaultParams
+    chain: ChainView
+    store: NullifierStore
+    verify: VerifyFn
+    server: CallServer
+    sink: DoubleSpendSink
+    cache: BodyCache
+    clock: Callable[[], float] = time.time
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    async def handle(
+        self, request: checks.ReceivedRequest, header: str, route: PriceRoute
+    ) -> Response:
+        try:
+            return await self._handle(request, header, route)
+        except WireError as exc:
+            return error_response(exc)
+
+    async def _handle(
+        self, request: checks.ReceivedRequest, header: str, route: PriceRoute
+    ) -> Response:
+        payment = decode_header(header, PaymentSignature, HEADER_SIGNATURE)
+        checks.require_decimal_signals(header)
+        p = payment.payload
+        now = self.clock()
+        checks.check_vault_inputs(payment, self.vault)
+        checks.check_root(payment, self.chain, now)
+        checks.check_x(request, payment, self.vault.service_id)
+        checks.check_work_cap(request, route)
+        e_anon = p.e_anon
+        if not checks.today_ok(p.today, now, self.settings.yesterday_grace_seconds):
+            # A retry of a reserved ticket (same nullifier, same x) skips the day rule.
+            record = await to_thread.run_sync(self.store.get_record, p.nullifier)
+            if record is None or record.kind is not Kind.CALL or record.x != p.x:
+                raise WireError(
+                    ErrorCode.BAD_REQUEST, "today is not the current UTC day", field="today"
+                )
+        outcome = await to_thread.run_sync(self._verify_and_reserve, payment, e_anon)
+        call = PaidCall(request, route, p.nullifier, p.x, e_anon)
+        if isinstance(outcome, Reserved):
+            return await self.server.serve(call)
+        if isinstance(outcome, Retry):
+            return self._replay(call, outcome.reply)
+        if isinstance(outcome, InProgress):
+            return await self._in_progress(call)
+        assert isinstance(outcome, DoubleSpend)
+        await self._double_spend(outcome, p.nullifier, p.x, p.y)
+        raise WireError(ErrorCode.DOUBLE_SPEND, "this ticket was already spent on another request")
+
+    def _verify_and_reserve(self, payment: PaymentSignature, e_anon: Point) -> ReserveOutcome:
+        """Steps 2 and 3 in one worker-thread hop: Groth16 verification, then `reserve`."""
+        p = payment.payload
+        if not self.verify(p.proof, p.public_signals):
+            raise WireError(ErrorCode.INVALID_PROOF, "the proof does not verify")
+        try:
+            with self.server.write_lock:
+                return self.store.reserve(p.nullifier, p.x, p.y, (e_anon.x, e_anon.y))
+        except StoreError as exc:
+            log.error("reserve failed for %d: %s", p.nullifier, exc)
+            raise WireError(
+                ErrorCode.IN_PROGRESS, "the ticket could not be reserved; retry"
+            ) from exc
+
+    def _replay(self, call: PaidCall, reply: StoredReply) -> Response:
+        """A retry of a served ticket: the stored reply, never a second charge."""
+        headers = payment_header(call.nullifier, reply)
+        cached = self.cache.get(call.nullifier, call.x)
+        if cached is None:
+            return error_response(
+                WireError(
+                    ErrorCode.RESPONSE_EXPIRED,
+                    "served earlier; the reply body is no longer kept (the signed state is in "
+                    "PAYMENT-RESPONSE)",
+                ),
+                headers=headers,
+            )
+        body = cached.body
+        if cached.content_type.startswith("text/event-stream"):
+            body += payment_event(call.nullifier, reply)
+        return Response(body, cached.status, headers=headers, media_type=cached.content_type)
+
+    async def _in_progress(self, call: PaidCall) -> Response:
+        """Same ticket, same x, not served. Running here or young: `in_progress`. Orphaned by a
+        crash (created before this process started on a single-gateway SQLite store, or older
+        than `stale_in_progress_seconds`): completed now with cost 0, since the upstream result
+        was lost; a replica still running it loses the race in `complete` and replays this."""
+        if call.nullifier not in self.server.in_flight:
+            record = await to_thread.run_sync(self.store.get_record, call.nullifier)
+            if record is not None and record.reply is None:
+                age = datetime.now(UTC) - record.created_at
+                orphan = self.store.backend == "sqlite" and record.created_at < self.started_at
+                if orphan or age.total_seconds() > self.settings.stale_in_progress_seconds:
+                    return await self.server.finish_failed(
+                        call, "the first attempt was lost in a gateway restart; charged 0"
+                    )
+        raise WireError(ErrorCode.IN_PROGRESS, "this ticket's call is still running; retry")
+
+    async def _double_spend(self, outcome: DoubleSpend, nullifier: int, x: int, y: int) -> None:
+        try:
+            evidence = await to_thread.run_sync(evidence_for, outcome, nullifier, x, y, self.chain)
+            if evidence is not None:
+                await to_thread.run_sync(self.sink, evidence)
+        except Exception:  # the refusal stands whatever the slasher does
+            log.exception("double-spend handling failed for nullifier %d", nullifier)

@@ -1,0 +1,230 @@
+"""§6 steps 4–5 for a reserved ticket: forward, price, policy, sign, persist durably, reply.
+
+Every outcome after `reserve` ends in a signed next state that is stored before anything is
+sent: an upstream failure (or any exception on the way) costs 0 and replies `502
+upstream_error` with `PAYMENT-RESPONSE`. Streamed chat replies relay the upstream's server-sent
+events, then, after persisting, one final `event: payment-response`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+
+from anyio import to_thread
+from starlette.responses import Response, StreamingResponse
+
+from prover.crypto.babyjub import Point
+from prover.gateway.app.body_cache import BodyCache
+from prover.gateway.app.checks import ReceivedRequest
+from prover.gateway.app.responses import JSON, error_body, payment_event, payment_header
+from prover.gateway.app.signer import StateSigner
+from prover.gateway.ports import (
+    ForwardRequest,
+    ForwardStream,
+    Policy,
+    PolicyDecision,
+    Upstream,
+)
+from prover.gateway.store import NullifierStore, ReplyConflict, StoredReply, StoreError
+from prover.gateway.upstream.chat import wants_stream
+from prover.pricing.schedule import PriceRoute, PriceSchedule, RouteKind
+from prover.wire.errors import ErrorCode
+
+log = logging.getLogger("zkcredits.gateway")
+
+ZERO_DECISION = PolicyDecision(penalty=0, evidence_hash=bytes(32))
+MAX_POLICY_BYTES = 4 << 20  # a streamed body beyond this is judged on its first 4 MiB
+
+
+@dataclass(frozen=True)
+class PaidCall:
+    request: ReceivedRequest
+    route: PriceRoute
+    nullifier: int
+    x: int
+    e_anon: Point
+
+    def forward_request(self) -> ForwardRequest:
+        r = self.request
+        return ForwardRequest(
+            method=r.method,
+            path=r.path,
+            body=r.body,
+            content_type=r.content_type,
+            route=self.route,
+            max_output_tokens=self.route.max_output_tokens,
+        )
+
+    @property
+    def wants_stream(self) -> bool:
+        return self.route.kind is RouteKind.CHAT and wants_stream(self.request.body)
+
+
+class PersistFailed(Exception):
+    """The store refused or failed `complete`: nothing may be replied as served."""
+
+
+@dataclass
+class CallServer:
+    schedule: PriceSchedule
+    penalty_max: int
+    upstream: Upstream
+    policy: Policy
+    store: NullifierStore
+    signer: StateSigner
+    cache: BodyCache
+    write_lock: AbstractContextManager[object] = field(default_factory=nullcontext)
+    in_flight: set[int] = field(default_factory=set)
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    async def serve(self, call: PaidCall) -> Response:
+        self.in_flight.add(call.nullifier)
+        handed_off = False  # a streamed call stays in flight until its pump has persisted it
+        try:
+            if call.wants_stream:
+                response, handed_off = await self._serve_stream(call)
+                return response
+            return await self._serve_plain(call)
+        finally:
+            if not handed_off:
+                self.in_flight.discard(call.nullifier)
+
+    async def finish_failed(self, call: PaidCall, message: str) -> Response:
+        """Cost 0, signed, persisted, `502 upstream_error` with `PAYMENT-RESPONSE`."""
+        body = error_body(ErrorCode.UPSTREAM_ERROR, message)
+        return await self._finish(call, 502, JSON, body, 0, None)
+
+    async def _serve_plain(self, call: PaidCall) -> Response:
+        request = call.forward_request()
+        try:
+            reply = await self.upstream.forward(request)
+        except Exception:
+            log.exception("upstream raised for nullifier %d", call.nullifier)
+            return await self.finish_failed(call, "the upstream failed; charged 0")
+        if reply.failed:
+            return await self.finish_failed(call, "the upstream failed; charged 0")
+        cost = self.schedule.cost(call.route, reply.usage)
+        return await self._finish(call, reply.status, reply.content_type, reply.body, cost, request)
+
+    async def _finish(
+        self,
+        call: PaidCall,
+        status: int,
+        content_type: str,
+        body: bytes,
+        cost: int,
+        judged: ForwardRequest | None,
+    ) -> Response:
+        """`judged`: the request the policy evaluates with `body` (None: failed call, no policy)."""
+        try:
+            stored = await to_thread.run_sync(self._settle, call, cost, judged, body)
+        except PersistFailed:
+            return Response(
+                error_body(ErrorCode.IN_PROGRESS, "the reply could not be stored; retry"),
+                409,
+                media_type=JSON,
+            )
+        self.cache.put(call.nullifier, call.x, status, content_type, body)
+        return Response(
+            body, status, headers=payment_header(call.nullifier, stored), media_type=content_type
+        )
+
+    def _settle(
+        self, call: PaidCall, cost: int, judged: ForwardRequest | None, body: bytes
+    ) -> StoredReply:
+        """Policy, sign E_new, `complete` durably (one worker-thread hop); if another worker
+        completed the ticket first, its reply."""
+        decision = ZERO_DECISION if judged is None else self._decide(judged, body)
+        reply = self.signer.next_state(call.e_anon, cost, decision)
+        try:
+            with self.write_lock:
+                self.store.complete(call.nullifier, call.x, reply)
+            return reply
+        except ReplyConflict:
+            try:
+                stored = self.store.get_reply(call.nullifier)
+            except StoreError as exc:
+                raise PersistFailed from exc
+            if stored is None:
+                raise PersistFailed from None
+            return stored
+        except StoreError as exc:
+            log.error("complete failed for nullifier %d: %s", call.nullifier, exc)
+            raise PersistFailed from exc
+
+    def _decide(self, request: ForwardRequest, body: bytes) -> PolicyDecision:
+        """The policy hook; anything but `0`/`penalty_max` with a 32-byte evidence hash (zero
+        when 0) is a policy bug, logged and treated as no penalty."""
+        try:
+            decision = self.policy.evaluate(request, body)
+        except Exception:
+            log.exception("policy raised; no penalty")
+            return ZERO_DECISION
+        ok_hash = isinstance(decision.evidence_hash, bytes) and len(decision.evidence_hash) == 32
+        if decision.penalty == 0 and ok_hash and not any(decision.evidence_hash):
+            return ZERO_DECISION
+        if decision.penalty == self.penalty_max and self.penalty_max > 0 and ok_hash:
+            return decision
+        log.error("policy returned an invalid decision %r; no penalty", decision)
+        return ZERO_DECISION
+
+    # -- streaming -------------------------------------------------------------------------
+
+    async def _serve_stream(self, call: PaidCall) -> tuple[Response, bool]:
+        request = call.forward_request()
+        try:
+            stream = await self.upstream.forward_stream(request)
+        except Exception:
+            log.exception("upstream stream raised for nullifier %d", call.nullifier)
+            stream = None
+        if stream is None or stream.failed:
+            return await self.finish_failed(call, "the upstream failed; charged 0"), False
+        queue: asyncio.Queue[bytes | None] = asyncio.Queue()
+        # The pump runs to the end even if the client goes away: the call is always persisted.
+        task = asyncio.create_task(self._pump(call, request, stream, queue))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        response = StreamingResponse(_drain(queue), stream.status, media_type=stream.content_type)
+        return response, True
+
+    async def _pump(
+        self,
+        call: PaidCall,
+        request: ForwardRequest,
+        stream: ForwardStream,
+        queue: asyncio.Queue[bytes | None],
+    ) -> None:
+        seen: list[bytes] = []
+        size, failed = 0, False
+        try:
+            async for chunk in stream.chunks:
+                queue.put_nowait(chunk)
+                if size < MAX_POLICY_BYTES:
+                    seen.append(chunk)
+                size += len(chunk)
+        except Exception:
+            log.exception("upstream stream broke for nullifier %d", call.nullifier)
+            failed = True
+        body = b"".join(seen)
+        failed = failed or stream.failed
+        try:
+            cost = 0 if failed else self.schedule.cost(call.route, stream.usage)
+            judged = None if failed else request
+            stored = await to_thread.run_sync(self._settle, call, cost, judged, body)
+            self.cache.put(call.nullifier, call.x, 200, "text/event-stream", body)
+            queue.put_nowait(payment_event(call.nullifier, stored))
+        except PersistFailed:
+            err = error_body(ErrorCode.IN_PROGRESS, "the reply could not be stored; retry")
+            queue.put_nowait(b"event: error\ndata: " + err + b"\n\n")
+        finally:
+            self.in_flight.discard(call.nullifier)
+            queue.put_nowait(None)
+
+
+async def _drain(queue: asyncio.Queue[bytes | None]) -> AsyncIterator[bytes]:
+    while (item := await queue.get()) is not None:
+        yield item

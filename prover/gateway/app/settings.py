@@ -1,0 +1,105 @@
+"""Gateway settings (pydantic-settings, env prefix `ZKCREDITS_GATEWAY_`) and the public terms.
+
+`GatewaySettings` holds what the operator configures: the vault's immutable parameters (they must
+equal the deployed vault's; the chain view checks the chain, the pipeline checks every proof's
+public inputs against these), the price schedule, vk hashes and the hardening limits.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from prover.crypto.babyjub import Point
+from prover.crypto.rln import service_id as compute_service_id
+from prover.gateway.app.errors import GatewayConfigError
+from prover.pricing.schedule import PriceSchedule
+from prover.wire import SCHEME, X402_VERSION
+from prover.wire.required import CreditTerms, PaymentRequired, PaymentRequirements, VkHashes
+
+
+class GatewaySettings(BaseSettings):
+    """Everything `create_app` needs besides its collaborators and the signing key."""
+
+    model_config = SettingsConfigDict(env_prefix="ZKCREDITS_GATEWAY_", extra="forbid", frozen=True)
+
+    chain_id: int = Field(ge=1, lt=1 << 63)
+    vault: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$")
+    asset: str = Field(default="native", pattern=r"^(native|0x[0-9a-fA-F]{40})$")
+    unit: int = Field(ge=1, lt=1 << 64)
+    c_max: int = Field(ge=1, lt=1 << 64)
+    reserve: int = Field(ge=0, lt=1 << 64)
+    penalty_max: int = Field(ge=0, lt=1 << 64)
+    price_schedule: PriceSchedule
+    vk_hashes: VkHashes
+    root_epoch: int = Field(default=600, ge=1, lt=1 << 32)
+    root_ttl: int = Field(default=3600, ge=1, lt=1 << 32)
+    max_timeout_seconds: int = Field(default=300, ge=1, le=3600)
+
+    # hardening
+    max_body_bytes: int = Field(default=1 << 20, ge=0)
+    max_header_bytes: int = Field(default=16 << 10, ge=1024)
+    unpaid_rate_per_s: float = Field(default=20.0, gt=0)
+    unpaid_burst: int = Field(default=40, ge=1)
+    # exactly-once bookkeeping
+    body_cache_seconds: float = Field(default=600.0, ge=0)
+    body_cache_bytes: int = Field(default=64 << 20, ge=0)
+    stale_in_progress_seconds: float = Field(default=900.0, gt=0)
+    yesterday_grace_seconds: int = Field(default=900, ge=0, le=86_400)
+
+    @field_validator("price_schedule", mode="before")
+    @classmethod
+    def _schedule_from_json(cls, value: Any) -> Any:
+        # From the environment a schedule arrives as JSON text or `@/path/to/schedule.json`.
+        if isinstance(value, str):
+            text = Path(value[1:]).read_text() if value.startswith("@") else value
+            return json.loads(text)
+        return value
+
+    @property
+    def service_id(self) -> int:
+        return compute_service_id(self.chain_id, self.vault)
+
+    @property
+    def network(self) -> str:
+        return f"eip155:{self.chain_id}"
+
+    def check(self) -> None:
+        """Consistency the vault also enforces: c_max matches the schedule, reserve ≥ penalty."""
+        if self.price_schedule.c_max != self.c_max:
+            raise GatewayConfigError(
+                f"price_schedule.c_max {self.price_schedule.c_max} != c_max {self.c_max}",
+                field="price_schedule.c_max",
+            )
+        if self.reserve < self.penalty_max:
+            raise GatewayConfigError("reserve must be at least penalty_max", field="reserve")
+
+    def terms(self, server_pk: Point) -> PaymentRequired:
+        """The public terms: the `PAYMENT-REQUIRED` value and `GET /.well-known/zkcredits`."""
+        extra = CreditTerms(
+            service_id=self.service_id,
+            unit=self.unit,
+            c_max=self.c_max,
+            reserve=self.reserve,
+            penalty_max=self.penalty_max,
+            server_pk=server_pk,
+            price_schedule=self.price_schedule,
+            price_schedule_hash=self.price_schedule.schedule_hash(),
+            vk_hashes=self.vk_hashes,
+            root_epoch=self.root_epoch,
+            root_ttl=self.root_ttl,
+        )
+        offer = PaymentRequirements(
+            scheme=SCHEME,
+            network=self.network,
+            pay_to=self.vault,
+            amount=str(self.c_max * self.unit),
+            asset=self.asset,
+            max_timeout_seconds=self.max_timeout_seconds,
+            extra=extra,
+        )
+        return PaymentRequired(x402_version=X402_VERSION, accepts=(offer,))

@@ -1,0 +1,77 @@
+"""What `zkcredits gateway serve` plugs into `create_app`: collaborators built from options.
+
+`Components` bundles the chain view, upstream, policy and double-spend sink; a factory named with
+`--components module:function` is called with the settings, the store and the options (default:
+`prover.gateway.chain.components:components`, the real chain side). `build_upstream` (the real
+`HttpUpstream` to `--upstream URL`, or the embedded offline upstream in process) and
+`build_policy` (the rule policy) are the upstream-side parts such factories reuse.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+
+from prover.gateway.app.doublespend import DoubleSpendSink, ignore_double_spends
+from prover.gateway.app.errors import GatewayConfigError
+from prover.gateway.app.settings import GatewaySettings
+from prover.gateway.ports import ChainView, Policy, Upstream
+from prover.gateway.store import NullifierStore
+
+EMBEDDED = "embedded"
+
+
+@dataclass(frozen=True)
+class WiringOptions:
+    upstream: str = EMBEDDED  # a base URL, or "embedded" (the offline upstream, in process)
+    upstream_timeout: float = 60.0
+    rpc_url: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Components:
+    chain: ChainView
+    upstream: Upstream
+    policy: Policy
+    double_spend_sink: DoubleSpendSink = ignore_double_spends
+    close: Callable[[], None] = lambda: None
+
+
+ComponentsFactory = Callable[[GatewaySettings, NullifierStore, WiringOptions], Components]
+
+
+def build_upstream(options: WiringOptions) -> Upstream:
+    from prover.gateway.upstream import HttpUpstream
+
+    if options.upstream == EMBEDDED:
+        from prover.gateway.embedded import create_embedded_upstream
+
+        transport = httpx.ASGITransport(app=create_embedded_upstream())
+        return HttpUpstream(
+            "http://embedded.invalid", timeout=options.upstream_timeout, transport=transport
+        )
+    return HttpUpstream(options.upstream, timeout=options.upstream_timeout)
+
+
+def build_policy(settings: GatewaySettings) -> Policy:
+    from prover.gateway.policy import RulePolicy
+
+    return RulePolicy.from_config(None, penalty_max=settings.penalty_max)
+
+
+def load_factory(spec: str) -> ComponentsFactory:
+    """`module:function` → the function (it must return `Components`)."""
+    module_name, _, attr = spec.partition(":")
+    if not module_name or not attr:
+        raise GatewayConfigError(f"--components must be module:function, got {spec!r}")
+    try:
+        factory = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as exc:
+        raise GatewayConfigError(f"cannot load {spec}: {exc}", field="components") from exc
+    if not callable(factory):
+        raise GatewayConfigError(f"{spec} is not callable", field="components")
+    return factory  # type: ignore[no-any-return]

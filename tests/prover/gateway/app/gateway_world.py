@@ -1,0 +1,238 @@
+"""A small vault world for the gateway tests: settings, a note tree, real request proofs, and
+honest in-test stand-ins for the colleagues' components (named as such):
+
+- `TreeChainView`: a `ChainView` whose accepted roots are real LeanIMT roots of the notes;
+- `FixedUpstream`: an `Upstream` that returns fixed bytes and usage (and records what it got);
+- `NoPenalty`: a `Policy` that never penalises.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from prover.circuits.inputs import CallParams, Note, NoteState, ServiceParams, request_inputs
+from prover.circuits.prover import Prover
+from prover.crypto import (
+    LeanIMT,
+    Point,
+    commit,
+    eta,
+    genesis_opening,
+    leaf,
+    next_opening,
+    note_id,
+    public_key,
+    rho0,
+    verify_state,
+)
+from prover.crypto.request_hash import RequestFields, request_x
+from prover.gateway.app import GatewaySettings
+from prover.gateway.ports import (
+    ForwardReply,
+    ForwardRequest,
+    ForwardStream,
+    PolicyDecision,
+)
+from prover.pricing.schedule import PriceRoute, PriceSchedule, RouteKind, Usage
+from prover.wire import PaymentPayload, PaymentResponse, PaymentSignature, encode_header
+from prover.wire.required import VkHashes
+
+SERVER_SK = 0x012E3F4A5B6C7D8E9F00112233445566778899AABBCCDDEEFF0011223344556
+CHAIN_ID = 31337
+VAULT = "0x" + "ab" * 20
+DEPOSIT = 1000
+N_NOTES = 8
+SECRETS = tuple(4242 + 7919 * i for i in range(N_NOTES))
+
+SCHEDULE = PriceSchedule(
+    quantum=2,
+    c_max=50,
+    routes=(
+        PriceRoute(
+            method="POST",
+            path="/v1/chat/completions",
+            kind=RouteKind.CHAT,
+            flat=2,
+            per_1k_input_tokens=100,
+            per_1k_output_tokens=200,
+            max_output_tokens=200,
+        ),
+        PriceRoute(method="GET", path="/v1/data", kind=RouteKind.HTTP, flat=4),
+    ),
+)
+
+
+def today() -> int:
+    return int(time.time()) // 86_400
+
+
+def settings(**overrides: object) -> GatewaySettings:
+    base: dict[str, object] = {
+        "chain_id": CHAIN_ID,
+        "vault": VAULT,
+        "unit": 10**9,
+        "c_max": 50,
+        "reserve": 30,
+        "penalty_max": 25,
+        "price_schedule": SCHEDULE,
+        "vk_hashes": VkHashes(request=b"\x01" * 32, withdraw=b"\x02" * 32, slash=b"\x03" * 32),
+    }
+    base.update(overrides)
+    return GatewaySettings.model_validate(base)
+
+
+SETTINGS = settings()
+SERVICE = ServiceParams(
+    service_id=SETTINGS.service_id,
+    c_max=50,
+    reserve=30,
+    penalty_max=25,
+    server_pk=public_key(SERVER_SK),
+)
+
+
+def expiry() -> int:
+    return today() + 30
+
+
+def tree() -> LeanIMT:
+    return LeanIMT([leaf(note_id(k), DEPOSIT, expiry()) for k in SECRETS])
+
+
+@dataclass(frozen=True)
+class Paid:
+    """One real paid request: what to send, and what the client knows to check the reply."""
+
+    note: int
+    method: str
+    path: str
+    body: bytes
+    header: str = field(repr=False)
+    payment: PaymentSignature = field(repr=False)
+
+    @property
+    def nullifier(self) -> int:
+        return self.payment.payload.nullifier
+
+    def headers(self) -> dict[str, str]:
+        return {"PAYMENT-SIGNATURE": self.header, "content-type": "application/json"}
+
+
+def make_paid(
+    prover: Prover,
+    note_index: int,
+    method: str,
+    path: str,
+    body: bytes,
+    request_id: bytes,
+    day: int | None = None,
+) -> Paid:
+    """A genesis-state call of note `note_index`, proven with the real request circuit."""
+    day = today() if day is None else day
+    k = SECRETS[note_index]
+    t = tree()
+    note = Note(k=k, D=DEPOSIT, expiry=expiry(), proof=t.proof(note_index))
+    state = NoteState.genesis(rho0(k, SERVICE.service_id))
+    fields = RequestFields.create(
+        method=method,
+        path=path,
+        body=body,
+        service_id=SERVICE.service_id,
+        today=day,
+        request_id=request_id,
+    )
+    call = CallParams(x=request_x(fields), today=day, eta=eta(k, 0, SERVICE.service_id))
+    proof = prover.prove(request_inputs(note, state, SERVICE, call))
+    payment = PaymentSignature(
+        x402_version=2,
+        scheme="zk-rln-credit",
+        network=f"eip155:{CHAIN_ID}",
+        payload=PaymentPayload(
+            proof=proof.calldata,
+            public_signals=tuple(int(s) for s in proof.public_signals),
+            request_id=request_id,
+            today=day,
+        ),
+    )
+    return Paid(note_index, method, path, body, encode_header(payment), payment)
+
+
+def check_reply(paid: Paid, response: PaymentResponse) -> None:
+    """The client's own checks (§6): E_new from its opening, σ_new under server_pk."""
+    k = SECRETS[paid.note]
+    sid = SERVICE.service_id
+    genesis = genesis_opening(k, note_id(k), sid)
+    opening = next_opening(genesis, eta(k, 0, sid), response.cost, response.p)
+    assert response.nullifier == paid.nullifier
+    assert response.E_new == commit(opening)
+    assert verify_state(SERVICE.server_pk, sid, response.E_new, response.sigma_new)
+    assert SCHEDULE.is_valid_cost(response.cost)
+
+
+class TreeChainView:
+    """Honest in-test `ChainView`: roots of a real LeanIMT, deposited IDs of its notes."""
+
+    def __init__(self, synced: bool = True) -> None:
+        self.synced = synced
+        self.roots = {tree().root}
+        self.ids = {note_id(k) for k in SECRETS}
+
+    def is_synced(self) -> bool:
+        return self.synced
+
+    def is_accepted_root(self, root: int, now: float) -> bool:
+        return root != 0 and root in self.roots
+
+    def is_deposited_id(self, note_id: int) -> bool:
+        return note_id in self.ids
+
+
+CHAT_REPLY = b'{"choices":[{"message":{"content":"hi"}}]}'
+
+
+@dataclass
+class FixedUpstream:
+    """Honest in-test `Upstream`: fixed bytes and usage; records every forwarded request."""
+
+    body: bytes = CHAT_REPLY
+    usage: Usage = field(default_factory=lambda: Usage(input_tokens=30, output_tokens=40))
+    fail: bool = False
+    raise_error: bool = False
+    chunks: tuple[bytes, ...] = (b'data: {"a":1}\n\n', b'data: {"b":2}\n\n', b"data: [DONE]\n\n")
+    seen: list[ForwardRequest] = field(default_factory=list)
+
+    async def forward(self, request: ForwardRequest) -> ForwardReply:
+        self.seen.append(request)
+        if self.raise_error:
+            raise RuntimeError("connection reset")
+        return ForwardReply(200, "application/json", self.body, self.usage, failed=self.fail)
+
+    async def forward_stream(self, request: ForwardRequest) -> ForwardStream:
+        self.seen.append(request)
+        stream = ForwardStream(200, "text/event-stream", _empty(), failed=self.fail)
+
+        async def chunks() -> AsyncIterator[bytes]:
+            for chunk in self.chunks:
+                yield chunk
+            stream.usage = self.usage
+
+        stream.chunks = chunks()
+        return stream
+
+
+async def _empty() -> AsyncIterator[bytes]:
+    return
+    yield b""
+
+
+class NoPenalty:
+    """Honest in-test `Policy`: never penalises."""
+
+    def evaluate(self, request: ForwardRequest, reply_body: bytes) -> PolicyDecision:
+        return PolicyDecision(0, bytes(32))
+
+
+def server_pk() -> Point:
+    return SERVICE.server_pk

@@ -1,0 +1,101 @@
+"""`zkcredits gateway serve` as a real process: terms, a paid call, key-file and config rules."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from gateway_harness import CHAT, Payments
+from gateway_world import SERVER_SK, SERVICE, check_reply, settings
+
+from prover.circuits.prover import CircuitKeys
+from prover.cli.gateway import load_settings, read_server_key
+from prover.crypto.eddsa import secret_key_to_bytes
+from prover.gateway.app.errors import GatewayConfigError
+from prover.gateway.app.wiring import load_factory
+from prover.wire import PaymentRequired, PaymentResponse, decode_header
+
+HERE = Path(__file__).parent
+ZKCREDITS = Path(sys.executable).with_name("zkcredits")
+
+
+def test_a_server_key_file_is_read_raw_or_hex_and_anything_else_is_refused(tmp_path: Path) -> None:
+    raw, hexed, bad = tmp_path / "raw", tmp_path / "hex", tmp_path / "bad"
+    raw.write_bytes(secret_key_to_bytes(SERVER_SK))
+    hexed.write_text("0x" + secret_key_to_bytes(SERVER_SK).hex() + "\n")
+    bad.write_bytes(b"\x01" * 31)
+    assert read_server_key(raw) == read_server_key(hexed) == SERVER_SK
+    with pytest.raises(GatewayConfigError):
+        read_server_key(bad)
+
+
+def test_settings_load_from_json_and_a_bad_components_spec_is_named(tmp_path: Path) -> None:
+    config = tmp_path / "gw.json"
+    config.write_text(settings().model_dump_json())
+    assert load_settings(config).service_id == SERVICE.service_id
+    for spec in ("nocolon", "prover.nothing_here:f", "json:no_such_function"):
+        with pytest.raises(GatewayConfigError):
+            load_factory(spec)
+
+
+@pytest.mark.slow
+def test_the_serve_command_runs_a_gateway_that_takes_a_real_payment(
+    request_keys: CircuitKeys, payments: Payments, tmp_path: Path
+) -> None:
+    config, key = tmp_path / "gw.json", tmp_path / "server.key"
+    config.write_text(settings().model_dump_json())
+    key.write_bytes(secret_key_to_bytes(SERVER_SK))
+    port = 18000 + os.getpid() % 2000
+    env = {**os.environ, "PYTHONPATH": str(HERE)}
+    cmd = [
+        str(ZKCREDITS),
+        "gateway",
+        "serve",
+        "--server-key",
+        str(key),
+        "--config",
+        str(config),
+        "--components",
+        "cli_components:components",
+        "--store",
+        f"sqlite:///{tmp_path / 'store.db'}",
+        "--port",
+        str(port),
+    ]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, proc.stderr.read().decode()[-2000:]  # type: ignore[union-attr]
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "gateway did not start"
+            time.sleep(0.1)
+        unpaid = httpx.post(url + CHAT, content=b"{}", timeout=10)
+        assert unpaid.status_code == 402
+        terms = decode_header(unpaid.headers["PAYMENT-REQUIRED"], PaymentRequired, "h")
+        assert terms.accepts[0].extra.server_pk == SERVICE.server_pk
+        paid = payments.chat
+        resp = httpx.post(url + CHAT, content=paid.body, headers=paid.headers(), timeout=30)
+        assert resp.status_code == 200, resp.text
+        reply = decode_header(resp.headers["PAYMENT-RESPONSE"], PaymentResponse, "h")
+        check_reply(paid, reply)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+        if proc.stderr is not None:
+            proc.stderr.close()
