@@ -1,0 +1,128 @@
+"""The prover service's settings beside the wallet: the proxy's bearer token and pinned providers.
+
+`<wallet>.client.json` (mode 0600, written atomically) holds no secret of any note: the bearer
+token of the local proxy (generated at `init`), the chain RPC URL, and for each provider the
+values checked against its vault at discovery (`ProviderPin`). Amounts and field elements use the
+wire conventions of D8.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from prover.client.client_errors import ClientError
+from prover.client.wallet import ServiceParams
+from prover.pricing.schedule import PriceSchedule
+from prover.wire.fields import Amount
+from prover.wire.required import VkHashes
+
+Address = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$")]
+
+
+class ProfileError(ClientError):
+    """The profile file is missing, unreadable or malformed."""
+
+    code = "profile_error"
+
+
+class ProviderPin(BaseModel):
+    """Everything pinned about one provider: its vault's values, checked on chain at discovery."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    agent_id: int = Field(ge=0)
+    identity_registry: Address
+    gateway_url: str = Field(pattern=r"^https?://")
+    service: ServiceParams
+    asset: str = Field(pattern=r"^(native|0x[0-9a-fA-F]{40})$")
+    min_deposit: Amount
+    note_ttl_days: int = Field(gt=0, lt=1 << 32)
+    exit_grace_days: int = Field(ge=0, lt=1 << 32)
+    exit_delay: Amount
+    root_epoch: Amount
+    root_ttl: Amount
+    max_depth: int = Field(ge=1, le=32)
+    price_schedule: PriceSchedule
+    vk_hashes: VkHashes
+
+    @property
+    def key(self) -> str:
+        return str(self.service.service_id)
+
+
+def new_token() -> str:
+    """A fresh bearer token for the local proxy (256 bits, URL-safe)."""
+    return secrets.token_urlsafe(32)
+
+
+class ClientProfile(BaseModel):
+    """Contents of `<wallet>.client.json`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format: int = Field(default=1, ge=1, le=1)
+    token: str = Field(min_length=32)
+    rpc_url: str | None = None
+    providers: dict[str, ProviderPin] = Field(default_factory=dict)
+
+    def with_provider(self, pin: ProviderPin) -> ClientProfile:
+        providers = dict(self.providers)
+        providers[pin.key] = pin
+        return self.model_copy(update={"providers": providers})
+
+    def provider(self, service_id: int | None = None) -> ProviderPin:
+        """The pinned provider with this service id (or the only one when None)."""
+        if service_id is None:
+            if len(self.providers) != 1:
+                raise ProfileError(
+                    f"{len(self.providers)} providers are pinned: name one with --service-id",
+                    field="service_id",
+                )
+            return next(iter(self.providers.values()))
+        pin = self.providers.get(str(service_id))
+        if pin is None:
+            raise ProfileError(
+                f"no provider with service id {service_id} is pinned", field="service_id"
+            )
+        return pin
+
+
+def profile_path(wallet_path: Path) -> Path:
+    return wallet_path.with_name(wallet_path.name + ".client.json")
+
+
+def load_profile(wallet_path: Path) -> ClientProfile:
+    path = profile_path(wallet_path)
+    if not path.is_file():
+        raise ProfileError(
+            f"no client profile at {path}: run `zkcredits client init`", field="path"
+        )
+    try:
+        return ClientProfile.model_validate_json(path.read_bytes())
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(root)"
+        raise ProfileError(f"{path} is malformed at {where}: {first['msg']}", field=where) from exc
+
+
+def save_profile(wallet_path: Path, profile: ClientProfile) -> Path:
+    """Write the profile atomically (temp file 0600 + fsync + rename)."""
+    path = profile_path(wallet_path)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(profile.model_dump_json(indent=2).encode() + b"\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

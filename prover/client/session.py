@@ -1,0 +1,104 @@
+"""Opening everything a paid call needs from the wallet path: wallet, profile, chain, payer."""
+
+from __future__ import annotations
+
+import os
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from web3 import Web3
+
+from prover.chain.mirror import Finality, MirrorError, VaultMirror
+from prover.client.client_errors import ChainViewError, ClientError
+from prover.client.delay import DelayBounds, PreSendDelay
+from prover.client.discovery import connect_chain
+from prover.client.payer import Payer
+from prover.client.profile import ClientProfile, ProviderPin, load_profile
+from prover.client.request_prover import NoteProver
+from prover.client.transport import AsyncPrivateTransport, PrivateTransport
+from prover.client.transport_config import TransportSettings
+from prover.client.tree_view import MirrorTreeView
+from prover.client.wallet import Wallet
+
+PASSPHRASE_ENV = "ZKCREDITS_WALLET_PASSPHRASE"
+CONFIRMATIONS_ENV = "ZKCREDITS_CONFIRMATIONS"
+
+
+def read_passphrase(path: Path | None) -> str | None:
+    """From `--passphrase-file` or `$ZKCREDITS_WALLET_PASSPHRASE`; None means prompt."""
+    if path is not None:
+        if not path.is_file():
+            raise ClientError(f"passphrase file {path} does not exist", field="passphrase_file")
+        return path.read_text().rstrip("\n")
+    return os.environ.get(PASSPHRASE_ENV) or None
+
+
+def mirror_path(wallet_path: Path, pin: ProviderPin) -> Path:
+    return wallet_path.with_name(f"{wallet_path.name}.mirror-{pin.service.chain_id}.sqlite")
+
+
+def open_mirror(w3: Web3, wallet_path: Path, pin: ProviderPin, confirmations: int) -> VaultMirror:
+    try:
+        return VaultMirror(
+            w3,
+            pin.service.vault_address,
+            mirror_path(wallet_path, pin),
+            finality=Finality.after(confirmations),
+        )
+    except MirrorError as exc:
+        raise ChainViewError(f"cannot open the chain mirror: {exc}", field=exc.field) from exc
+
+
+def default_confirmations() -> int:
+    return int(os.environ.get(CONFIRMATIONS_ENV, "12"))
+
+
+@dataclass
+class Session:
+    """An open wallet with its profile and chain; `payer()` builds the paying machinery."""
+
+    wallet_path: Path
+    wallet: Wallet
+    profile: ClientProfile
+    stack: ExitStack
+
+    def w3(self, rpc_url: str | None = None) -> Web3:
+        url = rpc_url or self.profile.rpc_url
+        if url is None:
+            raise ClientError("no RPC URL: pass --rpc-url or set it at init", field="rpc_url")
+        return connect_chain(url, PrivateTransport(TransportSettings()))
+
+    def payer(
+        self, pin: ProviderPin, *, rpc_url: str | None = None, confirmations: int | None = None
+    ) -> Payer:
+        settings = TransportSettings()
+        w3 = self.w3(rpc_url)
+        mirror = open_mirror(
+            w3,
+            self.wallet_path,
+            pin,
+            default_confirmations() if confirmations is None else confirmations,
+        )
+        self.stack.callback(mirror.close)
+        prover = NoteProver.load(pin.vk_hashes.request, max_depth=pin.max_depth)
+        self.stack.callback(prover.close)
+        return Payer(
+            wallet=self.wallet,
+            pin=pin,
+            tree=MirrorTreeView(mirror),
+            prover=prover,
+            transport=AsyncPrivateTransport(settings),
+            delay=PreSendDelay(DelayBounds.from_settings(settings)),
+        )
+
+    def close(self) -> None:
+        self.stack.close()
+        self.wallet.close()
+
+
+def open_session(wallet_path: Path, passphrase: str) -> Session:
+    """Open the wallet (nothing written on a wrong passphrase) and its profile."""
+    profile = load_profile(wallet_path)
+    wallet = Wallet.open(wallet_path, passphrase)
+    return Session(wallet_path, wallet, profile, ExitStack())
