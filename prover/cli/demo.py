@@ -1,56 +1,58 @@
 """`zkcredits demo`: the main job, deposit → anonymous paid calls → withdrawal on a local Anvil.
 
-Each stage runs when the part of the system it needs exists; a stage that is not built yet is
-reported as such, never faked.
+Builds the circuits (cached), starts Anvil, deploys, starts the gateway (with its chain watcher
+and slasher) and the prover service, then plays the story of `prover.demo.story` and prints a
+summary. Everything it started is stopped at the end, also on error.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import tempfile
+import time
+from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from prover.toolchain.anvil import AnvilProcess, ChainInfo, rpc_call
+from prover.demo.story import DEFAULT_CALLS, DEFAULT_NOTES, run_story
+from prover.demo.summary import print_summary
+from prover.errors import ZkCreditsError
 
 console = Console(soft_wrap=True)
 
 
-@dataclass
-class Stage:
-    name: str
-    run: Callable[[ChainInfo], str] | None  # returns a one-line result; None: not built yet
-
-
-def _chain_answers(chain: ChainInfo) -> str:
-    block = int(str(rpc_call(chain.rpc_url, "eth_blockNumber")), 16)
-    return f"chain {chain.chain_id} at {chain.rpc_url}, block {block}"
-
-
-STAGES: list[Stage] = [
-    Stage("start a local Anvil chain", _chain_answers),
-    Stage("build circuits (dev setup, cached)", None),
-    Stage("deploy verifiers, vault and ERC-8004 registries", None),
-    Stage("start the gateway and the prover service", None),
-    Stage("deposit, 100+ paid calls, double-spend slashed, withdrawal", None),
-]
-
-
-def demo() -> None:
+def demo(
+    calls: Annotated[int, typer.Option(help="Paid calls of the honest agent.", min=1)] = (
+        DEFAULT_CALLS
+    ),
+    notes: Annotated[int, typer.Option(help="Notes the agent deposits.", min=1)] = DEFAULT_NOTES,
+    work_dir: Annotated[
+        Path | None, typer.Option(help="Keep wallets, mirrors and logs here (default: a temp dir).")
+    ] = None,
+) -> None:
     """Run the whole story on a local Anvil chain and print a summary."""
-    table = Table(title="zkcredits demo")
-    table.add_column("stage")
-    table.add_column("result")
-    with console.status("starting Anvil"), AnvilProcess() as chain:
-        for stage in STAGES:
-            if stage.run is None:
-                table.add_row(stage.name, "[yellow]not built yet")
-                continue
-            table.add_row(stage.name, f"[green]{stage.run(chain)}")
-    console.print(table)
-    missing = [stage.name for stage in STAGES if stage.run is None]
-    if missing:
-        console.print(f"[yellow]{len(missing)} stage(s) are not built yet; the chain was stopped.")
-        raise typer.Exit(0)
+    started = time.monotonic()
+
+    def progress(message: str) -> None:
+        console.print(f"[dim]{time.monotonic() - started:6.1f}s[/] {message}", highlight=False)
+
+    try:
+        if work_dir is not None:  # a fresh run directory each time: wallets are never reused
+            run_dir = work_dir / time.strftime("run-%Y%m%dT%H%M%SZ", time.gmtime())
+            progress(f"keeping wallets, mirrors and the Anvil log in {run_dir}")
+            result = run_story(run_dir, calls=calls, notes=notes, progress=progress)
+        else:
+            with tempfile.TemporaryDirectory(prefix="zkcredits-demo-") as tmp:
+                result = run_story(Path(tmp), calls=calls, notes=notes, progress=progress)
+    except ZkCreditsError as exc:
+        console.print(f"[red]demo failed:[/] {type(exc).__name__}: {exc}", highlight=False)
+        raise typer.Exit(1) from exc
+    print_summary(result, console)
+    w = result.withdrawal
+    console.print(
+        f"[bold green]agent payout {w.pulled_wei} wei == deposit {w.deposited} − charged "
+        f"{w.charged} − penalties {w.penalties} units (× {result.unit} wei)[/]; "
+        f"total {time.monotonic() - started:.1f} s",
+        highlight=False,
+    )
