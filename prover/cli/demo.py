@@ -7,6 +7,7 @@ summary. Everything it started is stopped at the end, also on error.
 
 from __future__ import annotations
 
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -19,7 +20,8 @@ from prover.demo.story import DEFAULT_CALLS, DEFAULT_NOTES, run_story
 from prover.demo.summary import print_summary
 from prover.errors import ZkCreditsError
 
-console = Console(soft_wrap=True)
+# Off a terminal (CI, a log file) rich would cut the summary tables at 80 columns.
+console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 
 
 def demo(

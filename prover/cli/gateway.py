@@ -13,6 +13,7 @@ from prover.crypto.eddsa import secret_key_from_bytes
 from prover.gateway.app.errors import GatewayConfigError
 from prover.gateway.app.settings import GatewaySettings
 from prover.gateway.app.wiring import EMBEDDED, WiringOptions, load_factory
+from prover.gateway.policy.log import PenaltyLog
 
 DEFAULT_COMPONENTS = "prover.gateway.chain.components:components"
 """The real chain side (mirror, watcher, slasher) with the real upstream side and policy."""
@@ -57,6 +58,9 @@ def serve(
     slasher_key: Annotated[
         Path | None, typer.Option(help="Chain key file of the slasher (64 hex digits).")
     ] = None,
+    penalty_log: Annotated[
+        Path, typer.Option(help="Signed penalty log (SQLite), served at GET /penalties.")
+    ] = Path("build/gateway/penalties.db"),
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8402,
 ) -> None:
@@ -73,7 +77,9 @@ def serve(
         Path(store.removeprefix("sqlite://")).parent.mkdir(parents=True, exist_ok=True)
     nullifiers = open_store(store)
     extra = {"slasher_key_file": str(slasher_key)} if slasher_key is not None else {}
-    options = WiringOptions(upstream=upstream, rpc_url=rpc_url, extra=extra)
+    penalty_log.parent.mkdir(parents=True, exist_ok=True)
+    penalties = PenaltyLog(penalty_log, secret)
+    options = WiringOptions(upstream=upstream, rpc_url=rpc_url, extra=extra, penalty_log=penalties)
     parts = load_factory(components)(settings, nullifiers, options)
     keys = CircuitKeys.load("request")
     if keys.is_dev:
@@ -87,6 +93,7 @@ def serve(
         keys=keys,
         server_secret=secret,
         double_spend_sink=parts.double_spend_sink,
+        penalty_log=penalties,
     )
     console.print(f"zkcredits gateway on http://{host}:{port} (service {settings.service_id})")
     try:

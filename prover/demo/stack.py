@@ -30,6 +30,7 @@ from prover.gateway.app import GatewaySettings, create_app
 from prover.gateway.app.wiring import build_policy
 from prover.gateway.chain.components import GatewayChain, open_gateway_chain
 from prover.gateway.embedded import ThreadedServer, create_embedded_upstream
+from prover.gateway.policy.log import PenaltyLog
 from prover.gateway.store import open_store
 from prover.gateway.upstream.http import HttpUpstream
 from prover.toolchain.anvil import AnvilProcess
@@ -181,16 +182,18 @@ def running_stack(root: Path, progress: Progress = lambda _m: None) -> Iterator[
         )
         stack.callback(gw_chain.close)
         settings = _settings(deployment)
+        penalty_log = PenaltyLog(root / "penalties.db", server_sk)
         request_keys = CircuitKeys.load("request")  # loaded once: gateway, agent and cheater
         app = create_app(
             settings,
             chain=gw_chain.view,
             upstream=HttpUpstream(upstream_url),
-            policy=build_policy(settings),
+            policy=build_policy(settings, penalty_log),
             store=store,
             keys=request_keys,
             server_secret=server_sk,
             double_spend_sink=gw_chain.slasher,
+            penalty_log=penalty_log,
         )
         stack.callback(gateway.stop)
         gateway.start(app)

@@ -40,6 +40,7 @@ class ForwardRequest:
     content_type: str | None
     route: PriceRoute
     max_output_tokens: int  # the cap the upstream must enforce so cost ≤ c_max (0: no tokens)
+    request_digest: int | None = None  # D5 `h`: binds a penalty's evidence to this call
 
 
 @dataclass(frozen=True)

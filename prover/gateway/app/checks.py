@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from prover.crypto.babyjub import Point
 from prover.crypto.errors import CryptoError
-from prover.crypto.request_hash import RequestFields, request_x
+from prover.crypto.request_hash import RequestFields, request_digest, request_x
 from prover.gateway.ports import ChainView
 from prover.gateway.upstream.chat import check_request
 from prover.gateway.upstream.errors import RequestRefused
@@ -96,11 +96,13 @@ def today_ok(today: int, now: float, grace_seconds: int) -> bool:
     return today == day or (today == day - 1 and into < grace_seconds)
 
 
-def expected_x(request: ReceivedRequest, payment: PaymentSignature, service_id: int) -> int:
-    """`request_x` (D5) recomputed from exactly what was received."""
+def bound_request(
+    request: ReceivedRequest, payment: PaymentSignature, service_id: int
+) -> RequestFields:
+    """The D5 request fields of exactly what was received."""
     p = payment.payload
     try:
-        fields = RequestFields.create(
+        return RequestFields.create(
             method=request.method,
             path=request.path,
             body=request.body,
@@ -110,12 +112,19 @@ def expected_x(request: ReceivedRequest, payment: PaymentSignature, service_id: 
         )
     except CryptoError as exc:
         raise _bad(f"the request cannot be bound: {exc}", "request") from exc
-    return request_x(fields)
 
 
-def check_x(request: ReceivedRequest, payment: PaymentSignature, service_id: int) -> None:
-    if expected_x(request, payment, service_id) != payment.payload.x:
+def expected_x(request: ReceivedRequest, payment: PaymentSignature, service_id: int) -> int:
+    """`request_x` (D5) recomputed from exactly what was received."""
+    return request_x(bound_request(request, payment, service_id))
+
+
+def check_x(request: ReceivedRequest, payment: PaymentSignature, service_id: int) -> int:
+    """Refuse a payment whose `x` is not this request's; return the request digest `h` (D5)."""
+    fields = bound_request(request, payment, service_id)
+    if request_x(fields) != payment.payload.x:
         raise _bad("x does not match the request as received (method, path, body, day, id)", "x")
+    return request_digest(fields)
 
 
 def check_work_cap(request: ReceivedRequest, route: PriceRoute) -> None:

@@ -35,6 +35,7 @@ from prover.gateway.app.serve import CallServer
 from prover.gateway.app.settings import GatewaySettings
 from prover.gateway.app.signer import StateSigner, to_payment_response
 from prover.gateway.app.verify import VerifyFn, verifier_from_keys
+from prover.gateway.policy.log import PenaltyLog, entries_to_wire
 from prover.gateway.ports import ChainView, Policy, Upstream
 from prover.gateway.store import Kind, NullifierStore
 from prover.wire import HEADER_SIGNATURE
@@ -56,6 +57,7 @@ def create_app(
     server_secret: int,
     double_spend_sink: DoubleSpendSink = ignore_double_spends,
     clock: Callable[[], float] = time.time,
+    penalty_log: PenaltyLog | None = None,
 ) -> FastAPI:
     settings.check()
     verify = verifier_from_keys(keys) if isinstance(keys, CircuitKeys) else keys
@@ -86,6 +88,7 @@ def create_app(
     )
     bucket = TokenBucket(settings.unpaid_rate_per_s, settings.unpaid_burst)
     terms_json = terms.model_dump(mode="json", by_alias=True)
+    terms_json_pk = [str(signer.public_key.x), str(signer.public_key.y)]
 
     app = FastAPI(title="zkcredits gateway", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.pipeline = pipeline
@@ -105,6 +108,16 @@ def create_app(
     @app.get("/.well-known/zkcredits")
     async def well_known() -> Response:
         return limited() or JSONResponse(terms_json)
+
+    @app.get("/penalties")
+    async def penalties(since: int = 0, limit: int = 1000) -> Response:
+        """The signed, hash-chained penalty log: anyone checks it with `verify_log`."""
+        if (refused := limited()) is not None:
+            return refused
+        if not (0 <= since < 1 << 63 and 0 < limit <= 1000):
+            raise WireError(ErrorCode.BAD_REQUEST, "since ≥ 0 and 0 < limit ≤ 1000", field="since")
+        entries = [] if penalty_log is None else penalty_log.entries(since, limit)
+        return JSONResponse({"server_pk": terms_json_pk, "entries": entries_to_wire(entries)})
 
     @app.get("/state/{nullifier}")
     async def state(nullifier: str) -> Response:

@@ -74,7 +74,7 @@ class Pipeline:
         now = self.clock()
         checks.check_vault_inputs(payment, self.vault)
         checks.check_root(payment, self.chain, now)
-        checks.check_x(request, payment, self.vault.service_id)
+        digest = checks.check_x(request, payment, self.vault.service_id)
         checks.check_work_cap(request, route)
         e_anon = p.e_anon
         if not checks.today_ok(p.today, now, self.settings.yesterday_grace_seconds):
@@ -85,7 +85,7 @@ class Pipeline:
                     ErrorCode.BAD_REQUEST, "today is not the current UTC day", field="today"
                 )
         outcome = await to_thread.run_sync(self._verify_and_reserve, payment, e_anon)
-        call = PaidCall(request, route, p.nullifier, p.x, e_anon)
+        call = PaidCall(request, route, p.nullifier, p.x, e_anon, digest)
         if isinstance(outcome, Reserved):
             return await self.server.serve(call)
         if isinstance(outcome, Retry):

@@ -47,6 +47,7 @@ class PaidCall:
     nullifier: int
     x: int
     e_anon: Point
+    request_digest: int | None = None  # D5 `h`, for the policy's evidence
 
     def forward_request(self) -> ForwardRequest:
         r = self.request
@@ -57,6 +58,7 @@ class PaidCall:
             content_type=r.content_type,
             route=self.route,
             max_output_tokens=self.route.max_output_tokens,
+            request_digest=self.request_digest,
         )
 
     @property

@@ -18,6 +18,7 @@ import httpx
 from prover.gateway.app.doublespend import DoubleSpendSink, ignore_double_spends
 from prover.gateway.app.errors import GatewayConfigError
 from prover.gateway.app.settings import GatewaySettings
+from prover.gateway.policy.log import PenaltyLog
 from prover.gateway.ports import ChainView, Policy, Upstream
 from prover.gateway.store import NullifierStore
 
@@ -30,6 +31,7 @@ class WiringOptions:
     upstream_timeout: float = 60.0
     rpc_url: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    penalty_log: PenaltyLog | None = None  # signed, hash-chained; served at GET /penalties
 
 
 @dataclass
@@ -57,10 +59,11 @@ def build_upstream(options: WiringOptions) -> Upstream:
     return HttpUpstream(options.upstream, timeout=options.upstream_timeout)
 
 
-def build_policy(settings: GatewaySettings) -> Policy:
+def build_policy(settings: GatewaySettings, log: PenaltyLog | None = None) -> Policy:
+    """The default rule set; every penalty it imposes is appended to `log` (signed)."""
     from prover.gateway.policy import RulePolicy
 
-    return RulePolicy.from_config(None, penalty_max=settings.penalty_max)
+    return RulePolicy.from_config(None, penalty_max=settings.penalty_max, log=log)
 
 
 def load_factory(spec: str) -> ComponentsFactory:

@@ -117,7 +117,7 @@ def components(settings: object, store: NullifierStore, options: object) -> obje
     return Components(
         chain=chain.view,
         upstream=build_upstream(options),
-        policy=build_policy(settings),
+        policy=build_policy(settings, options.penalty_log),
         double_spend_sink=chain.slasher,
         close=chain.close,
     )

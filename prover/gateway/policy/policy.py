@@ -52,7 +52,8 @@ class RulePolicy:
             match = rule.check(request, reply_body)
             if match is None:
                 continue
-            evidence = build_evidence(match, self._penalty_max, request, request_digest)
+            digest = request_digest if request_digest is not None else request.request_digest
+            evidence = build_evidence(match, self._penalty_max, request, digest)
             if self._log is not None:
                 try:
                     self._log.append(evidence)

@@ -13,6 +13,7 @@ from gateway_world import SERVER_SK, FixedUpstream, NoPenalty, Paid, TreeChainVi
 from prover.circuits.prover import CircuitKeys
 from prover.gateway.app import DoubleSpendEvidence, DoubleSpendSink, GatewaySettings, create_app
 from prover.gateway.app.wiring import build_policy
+from prover.gateway.policy.log import PenaltyLog
 from prover.gateway.ports import Policy, Upstream
 from prover.gateway.store import SqliteNullifierStore
 
@@ -54,6 +55,7 @@ def make_gateway(
     raise_error: bool = False,
     policy: Policy | None = None,
     sink: DoubleSpendSink | None = None,
+    penalty_log: PenaltyLog | None = None,
 ) -> Iterator[Gateway]:
     """A gateway on a fresh SQLite store. With `real`, that upstream (the colleagues' real
     `HttpUpstream`) and the real `RulePolicy`; else the in-test `FixedUpstream` and `NoPenalty`."""
@@ -71,6 +73,7 @@ def make_gateway(
         keys=keys,
         server_secret=SERVER_SK,
         double_spend_sink=sink or slashed.append,
+        penalty_log=penalty_log,
     )
     with TestClient(app, raise_server_exceptions=False) as client:
         yield Gateway(client, store, chain, up, slashed)
