@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from prover.toolchain.errors import ToolchainError
 from prover.toolchain.paths import foundry_binary
+from prover.toolchain.process import stop_process
 
 _LISTENING = re.compile(r"Listening on (127\.0\.0\.1|localhost):(\d+)")
 ANVIL_CHAIN_ID = 31337
@@ -99,7 +100,7 @@ class AnvilProcess:
         """Stop this Anvil by its PID (terminate, then kill after 5 s)."""
         if self._proc is None:
             return
-        stop_pid(self._proc)
+        stop_process(self._proc, timeout=5)
         self._proc = None
 
     def __enter__(self) -> ChainInfo:
@@ -112,16 +113,6 @@ class AnvilProcess:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
-
-
-def stop_pid(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
 
 
 def rpc_call(rpc_url: str, method: str, params: list[object] | None = None) -> object:

@@ -22,6 +22,7 @@ from starlette.types import ASGIApp
 
 from prover.gateway.embedded.app import create_embedded_upstream
 from prover.gateway.upstream.errors import UpstreamError
+from prover.toolchain.process import stop_process
 
 READY_PREFIX = "LISTENING "
 
@@ -131,12 +132,7 @@ class EmbeddedUpstreamProcess:
         proc, self._proc = self._proc, None
         if proc is None:
             return
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop_process(proc)
         if proc.stdout is not None:
             proc.stdout.close()
 
