@@ -9,8 +9,10 @@ client's STREAM events (`SOCKS_USERNAME`), which name the circuit each stream wa
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +31,44 @@ from prover.toolchain.tor_control import TorControl
 pytestmark = pytest.mark.slow
 
 
+class _Ok(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def _wait_until_calls_cross(info: TorNetworkInfo, timeout: float = 120.0) -> None:
+    """A fresh private network re-fetches its directory once its first full consensus lands
+    (~20 s after start), and calls made in that window fail at the exit. Wait until a real
+    call crosses the network end to end before testing it."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Ok)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                if _via_tor(info, _RecordingCredentials()).request("GET", url).status_code == 200:
+                    return
+            except TransportError:
+                if time.monotonic() > deadline:
+                    raise
+            time.sleep(1.0)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture(scope="module")
 def tor_network() -> Iterator[PrivateTorNetwork]:
     network = PrivateTorNetwork(bootstrap_timeout=240.0)
     try:
         network.start()
+        _wait_until_calls_cross(_info(network))
         yield network
     finally:
         network.stop()
