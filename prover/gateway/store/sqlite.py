@@ -17,6 +17,7 @@ Why it is linearizable and durable:
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -62,7 +63,7 @@ class SqliteNullifierStore(NullifierStore):
                 isolation_level=None,  # we issue BEGIN/COMMIT ourselves
                 check_same_thread=False,  # only close_all() crosses threads
             )
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            mode = self._enter_wal(conn)
             conn.execute("PRAGMA synchronous = FULL")
         except sqlite3.Error as exc:
             raise StoreBackendError(f"cannot open SQLite store {self._path}: {exc}") from exc
@@ -70,6 +71,20 @@ class SqliteNullifierStore(NullifierStore):
             conn.close()
             raise StoreConfigError(f"SQLite store {self._path} refused WAL mode (got {mode!r})")
         return conn
+
+    def _enter_wal(self, conn: sqlite3.Connection) -> object:
+        """Switch to WAL. On a file several processes are creating at once, the switch can get
+        SQLITE_BUSY without SQLite's busy handler running, so retry it within `busy_timeout`."""
+        deadline = time.monotonic() + self._busy_timeout
+        delay = 0.005
+        while True:
+            try:
+                return conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() + delay > deadline:
+                    raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
 
     @contextmanager
     def _tx(self, *, write: bool) -> Iterator[sqlite3.Connection]:
