@@ -10,7 +10,12 @@ Gateway calls and chain JSON-RPC (`prover.client.web3_transport`) alike:
   no keep-alive pool;
 - no fallback: with a proxy configured, the connection layer refuses any TCP connection that is
   not to the proxy (`DirectConnectionRefused`), and a proxy failure raises `TransportError` naming
-  the proxy, with no retry of any kind;
+  the proxy;
+- one retry rule: when the proxy answers the SOCKS CONNECT with a failure (Tor: the exit could not
+  reach the target, or the circuit broke while it was being built), no byte of the request has
+  left this machine, so it is tried again on a fresh SOCKS identity (a new circuit), at most
+  `socks_connect_attempts` times in all. Nothing else is retried: a failure after the request was
+  sent may have been served (and charged), and a dead proxy is not a circuit problem;
 - fixed headers (`prover.client.headers`); no cookies kept, no redirects followed, no proxy or
   credentials taken from the environment (`trust_env=False`: no `HTTP(S)_PROXY`, no `.netrc`).
 """
@@ -73,6 +78,14 @@ class _Route:
     def _fresh_credentials(self) -> tuple[str, str]:
         return self._credentials()
 
+    def _attempts(self) -> range:
+        """How many times a request may be opened: only a refused SOCKS CONNECT is retried."""
+        return range(self.settings.socks_connect_attempts if self.proxy is not None else 1)
+
+    def _may_retry_connect(self, attempt: int) -> bool:
+        """After a refused SOCKS CONNECT (nothing sent): may attempt `attempt + 1` be made?"""
+        return attempt + 1 < len(self._attempts())
+
     def _client_options(self) -> dict[str, Any]:
         return {
             "trust_env": False,
@@ -94,8 +107,10 @@ class _Route:
         ) as exc:
             target = _origin(url)
             if self.proxy is not None:
+                tries = self.settings.socks_connect_attempts
                 route = (
-                    f"through the SOCKS proxy {self.proxy.label} (not retried, never sent directly)"
+                    f"through the SOCKS proxy {self.proxy.label} (CONNECT tried on {tries} "
+                    "fresh circuits at most, never sent directly)"
                 )
             else:
                 route = "directly (no proxy configured)"
@@ -134,14 +149,24 @@ class PrivateTransport(_Route):
     ) -> Iterator[httpx.Response]:
         """Send one request; yield the response with its body unread (for server-sent events)."""
         _check_target_url(method, url)
-        with self._mapped_errors(method, url), self._client() as client:
-            request = client.build_request(method, url, headers=headers, content=content, json=json)
-            sanitize_request(request)
-            response = client.send(request, stream=True)
-            try:
-                yield response
-            finally:
-                response.close()
+        with self._mapped_errors(method, url):
+            for attempt in self._attempts():
+                with self._client() as client:
+                    request = client.build_request(
+                        method, url, headers=headers, content=content, json=json
+                    )
+                    sanitize_request(request)
+                    try:
+                        response = client.send(request, stream=True)
+                    except httpx.ProxyError:
+                        if self._may_retry_connect(attempt):
+                            continue
+                        raise
+                    try:
+                        yield response
+                    finally:
+                        response.close()
+                    return
 
     def request(
         self,
@@ -191,16 +216,23 @@ class AsyncPrivateTransport(_Route):
         """Send one request; yield the response with its body unread."""
         _check_target_url(method, url)
         with self._mapped_errors(method, url):
-            async with self._client() as client:
-                request = client.build_request(
-                    method, url, headers=headers, content=content, json=json
-                )
-                sanitize_request(request)
-                response = await client.send(request, stream=True)
-                try:
-                    yield response
-                finally:
-                    await response.aclose()
+            for attempt in self._attempts():
+                async with self._client() as client:
+                    request = client.build_request(
+                        method, url, headers=headers, content=content, json=json
+                    )
+                    sanitize_request(request)
+                    try:
+                        response = await client.send(request, stream=True)
+                    except httpx.ProxyError:
+                        if self._may_retry_connect(attempt):
+                            continue
+                        raise
+                    try:
+                        yield response
+                    finally:
+                        await response.aclose()
+                    return
 
     async def request(
         self,

@@ -90,6 +90,9 @@ class TransportSettings(BaseSettings):
     """`socks5h://host:port`, or unset/empty for direct connections."""
     request_timeout_s: float = Field(default=120.0, gt=0)
     """Connect/read/write timeout of one request (Tor circuits can be slow to build)."""
+    socks_connect_attempts: int = Field(default=3, ge=1, le=10)
+    """How many fresh circuits a request may try when the proxy refuses its SOCKS CONNECT
+    (nothing was sent yet); 1 disables the retry. `prover.client.transport`."""
     send_delay_min_s: float = Field(default=0.0, ge=0)
     send_delay_max_s: float = Field(default=2.0, ge=0)
     """Bounds of the uniform random delay before each call (`prover.client.delay`)."""

@@ -92,11 +92,14 @@ def echo_server() -> Iterator[EchoServer]:
 
 @dataclass
 class SocksServer:
-    """Every CONNECT it saw. `refuse=True` answers every CONNECT with "connection refused"."""
+    """Every CONNECT it saw. `refuse=True` answers every CONNECT with "connection refused";
+    `fail_first=N` answers the first N with "general SOCKS server failure" (Tor's reply when an
+    exit could not reach the target), then serves."""
 
     port: int
     hosts: dict[str, str]  # names this proxy resolves (its own "remote DNS")
     refuse: bool = False
+    fail_first: int = 0
     connects: list[dict[str, object]] = field(default_factory=list)
 
     @property
@@ -154,6 +157,9 @@ class _SocksHandler(socketserver.BaseRequestHandler):
         if record.refuse or command != 1:
             sock.sendall(b"\x05\x05\x00\x01" + bytes(6))
             return
+        if len(record.connects) <= record.fail_first:
+            sock.sendall(b"\x05\x01\x00\x01" + bytes(6))
+            return
         upstream = socket.create_connection((record.hosts.get(host, host), port), timeout=10)
         sock.sendall(b"\x05\x00\x00\x01" + bytes(6))
         with upstream:
@@ -191,6 +197,18 @@ def _start_socks(refuse: bool) -> tuple[_SocksTCPServer, SocksServer]:
 @pytest.fixture
 def socks_server() -> Iterator[SocksServer]:
     server, record = _start_socks(refuse=False)
+    try:
+        yield record
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def flaky_socks_server() -> Iterator[SocksServer]:
+    """Fails the first two CONNECTs as a Tor exit that could not connect would, then serves."""
+    server, record = _start_socks(refuse=False)
+    record.fail_first = 2
     try:
         yield record
     finally:

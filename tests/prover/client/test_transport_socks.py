@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 import socket
+import threading
 from typing import Any
 
 import pytest
@@ -99,8 +100,62 @@ def test_a_proxy_that_refuses_the_connect_raises_and_nothing_goes_direct(
         _via(refusing_socks_server.url).request("GET", f"{echo_server.url}/")
     with pytest.raises(TransportError, match=re.escape(refusing_socks_server.url)):
         asyncio.run(call())
-    assert len(refusing_socks_server.connects) == 2  # each tried once, no retry
+    # each request tried its CONNECT on three fresh identities (the default), then gave up
+    assert len(refusing_socks_server.connects) == 6
+    assert len({c["username"] for c in refusing_socks_server.connects}) == 6
     assert echo_server.connections == []
+
+
+def test_a_failed_socks_connect_is_retried_on_a_fresh_identity_and_the_request_sent_once(
+    echo_server: Any, flaky_socks_server: Any
+) -> None:
+    reply = _via(flaky_socks_server.url).request("POST", f"{echo_server.url}/pay", content=b"x1")
+    assert reply.status_code == 200
+    usernames = [c["username"] for c in flaky_socks_server.connects]
+    assert len(usernames) == 3 and len(set(usernames)) == 3  # two refused, one served
+    assert [r["body"] for r in echo_server.requests] == ["x1"]
+
+
+def test_the_async_transport_retries_a_failed_connect_the_same_way(
+    echo_server: Any, flaky_socks_server: Any
+) -> None:
+    async def call() -> int:
+        transport = AsyncPrivateTransport(TransportSettings(socks_proxy=flaky_socks_server.url))
+        return (await transport.request("GET", f"{echo_server.url}/")).status_code
+
+    assert asyncio.run(call()) == 200
+    assert len({c["username"] for c in flaky_socks_server.connects}) == 3
+    assert len(echo_server.requests) == 1
+
+
+def test_one_connect_attempt_turns_the_retry_off(echo_server: Any, flaky_socks_server: Any) -> None:
+    settings = TransportSettings(socks_proxy=flaky_socks_server.url, socks_connect_attempts=1)
+    with pytest.raises(TransportError, match="General SOCKS server failure"):
+        PrivateTransport(settings).request("GET", f"{echo_server.url}/")
+    assert len(flaky_socks_server.connects) == 1 and echo_server.requests == []
+
+
+def test_a_request_whose_target_hangs_up_after_receiving_it_is_not_retried(
+    socks_server: Any,
+) -> None:
+    received: list[bytes] = []
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+
+        def hang_up_after_reading() -> None:
+            conn, _ = listener.accept()
+            with conn:
+                received.append(conn.recv(65536))
+
+        thread = threading.Thread(target=hang_up_after_reading, daemon=True)
+        thread.start()
+        port = listener.getsockname()[1]
+        with pytest.raises(TransportError, match="never sent directly"):
+            _via(socks_server.url).request("POST", f"http://127.0.0.1:{port}/pay", content=b"x1")
+        thread.join(timeout=10)
+    assert len(socks_server.connects) == 1  # the request was sent: it may have been served
+    assert received and received[0].startswith(b"POST /pay")
 
 
 def test_the_connection_layer_refuses_any_address_but_the_proxy(

@@ -93,9 +93,12 @@ class _RecordingCredentials:
 
 
 def _stream_circuits(
-    control: TorControl, usernames: set[str], timeout: float = 60.0
+    control: TorControl, usernames: set[str], calls: int, timeout: float = 60.0
 ) -> dict[str, set[str]]:
-    """username -> circuit ids of its SUCCEEDED streams, from STREAM events seen so far."""
+    """username -> circuit ids of its SUCCEEDED streams, once `calls` of `usernames` have one.
+
+    A username whose CONNECT the exit refused (the transport then retried on a fresh username,
+    PROTOCOL §13 as decided in docs/protocol-decisions.md) never gets a SUCCEEDED stream."""
     deadline = time.monotonic() + timeout
     found: dict[str, set[str]] = {}
     while time.monotonic() < deadline:
@@ -108,10 +111,10 @@ def _stream_circuits(
             for name in usernames:
                 if f'SOCKS_USERNAME="{name}"' in line:
                     found.setdefault(name, set()).add(fields[3])
-        if set(found) == usernames:
+        if len(found) >= calls:
             return found
         time.sleep(0.2)
-    raise AssertionError(f"no SUCCEEDED stream event for some calls: {found}")
+    raise AssertionError(f"fewer than {calls} calls have a SUCCEEDED stream event: {found}")
 
 
 def _via_tor(info: TorNetworkInfo, credentials: _RecordingCredentials) -> PrivateTransport:
@@ -123,11 +126,20 @@ def test_the_private_client_bootstrapped_and_lists_our_relays(
     tor_network: PrivateTorNetwork,
 ) -> None:
     info = _info(tor_network)
+    ours = {"auth0", "auth1", "auth2", *info.exit_nicknames}
+    deadline = time.monotonic() + 120
     with info.control() as control:
         assert "PROGRESS=100" in control.getinfo("status/bootstrap-phase")
-        consensus = control.getinfo("ns/all")
-    nicknames = {line.split()[1] for line in consensus.splitlines() if line.startswith("r ")}
-    assert nicknames == {"auth0", "auth1", "auth2", *info.exit_nicknames}
+        while True:  # authorities' own relay entries may join the consensus a few votes late
+            consensus = control.getinfo("ns/all")
+            nicknames = {
+                line.split()[1] for line in consensus.splitlines() if line.startswith("r ")
+            }
+            assert set(info.exit_nicknames) <= nicknames <= ours  # never a relay not ours
+            if nicknames == ours or time.monotonic() > deadline:
+                break
+            time.sleep(1.0)
+    assert nicknames == ours
 
 
 def test_each_call_crosses_tor_on_its_own_circuit(
@@ -141,9 +153,10 @@ def test_each_call_crosses_tor_on_its_own_circuit(
         for _ in range(4):
             assert transport.request("GET", f"{echo_server.url}/").status_code == 200
         usernames = {name for name, _pw in credentials.issued}
-        circuits = _stream_circuits(control, usernames)
+        circuits = _stream_circuits(control, usernames, calls=4)
         status = control.getinfo("circuit-status")
-    assert len(usernames) == 4
+    assert len(usernames) == len(credentials.issued)  # every attempt had its own identity
+    assert len(circuits) == 4  # four calls served, each on one identity
     assert all(len(ids) == 1 for ids in circuits.values())
     circuit_ids = [next(iter(ids)) for ids in circuits.values()]
     assert len(set(circuit_ids)) == 4  # four calls, four circuits
@@ -166,8 +179,8 @@ def test_calls_sharing_a_socks_username_share_a_circuit(
         for _ in range(2):
             assert transport.request("GET", f"{echo_server.url}/").status_code == 200
         (name,) = {n for n, _pw in credentials.issued}
-        circuits = _stream_circuits(control, {name})
-    assert len(credentials.issued) == 2
+        circuits = _stream_circuits(control, {name}, calls=1)
+    assert len(credentials.issued) >= 2
     assert len(circuits[name]) == 1  # the control case: Tor isolates by username, nothing else
 
 
@@ -175,24 +188,16 @@ def test_chain_rpc_reaches_a_local_anvil_through_tor_one_circuit_per_rpc(
     tor_network: PrivateTorNetwork, anvil: ChainInfo
 ) -> None:
     info = _info(tor_network)
-    # A private Tor network on a loaded 2-core machine occasionally fails a fresh circuit's exit
-    # ("General SOCKS server failure"). The transport never retries by design, so the test
-    # retries the whole pair of RPCs, each attempt on fresh circuits, at most three times.
-    for attempt in range(3):
-        credentials = _RecordingCredentials()
-        w3 = Web3(PrivateHTTPProvider(anvil.rpc_url, _via_tor(info, credentials)))
-        with info.control() as control:
-            control.command("SETEVENTS STREAM")
-            try:
-                assert w3.eth.chain_id == 31337
-                assert w3.eth.block_number >= 0
-            except TransportError:
-                if attempt == 2:
-                    raise
-                continue
-            circuits = _stream_circuits(control, {name for name, _pw in credentials.issued})
-        break
-    assert len(credentials.issued) == 2
+    credentials = _RecordingCredentials()
+    w3 = Web3(PrivateHTTPProvider(anvil.rpc_url, _via_tor(info, credentials)))
+    with info.control() as control:
+        control.command("SETEVENTS STREAM")
+        assert w3.eth.chain_id == 31337
+        assert w3.eth.block_number >= 0
+        usernames = {name for name, _pw in credentials.issued}
+        circuits = _stream_circuits(control, usernames, calls=2)
+    assert len(usernames) == len(credentials.issued)
+    assert len(circuits) == 2  # two RPCs served, each on its own identity and circuit
     assert len({next(iter(ids)) for ids in circuits.values()}) == 2
 
 
