@@ -200,7 +200,10 @@ def deposit(
     passphrase_file: PassOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Create a note (fresh secret) and deposit it from your chain account."""
+    """Create a note (fresh secret) and deposit it from your chain account (ETH or ERC-20).
+
+    For a token vault, the vault is approved for exactly the deposit when its allowance is short.
+    """
     with _errors(as_json), _progress(as_json) as step:
         account = load_chain_account(key_file)
         session = _session(wallet, passphrase_file)
@@ -208,18 +211,25 @@ def deposit(
             pin = _pin(session.profile, service_id)
             w3 = session.w3(rpc_url)
             step(f"depositing {amount} units into {pin.service.vault_address}")
-            note = deposit_note(w3, account, pin, session.wallet, amount)
+            note = deposit_note(w3, account, pin, session.wallet, amount, progress=step)
         finally:
             session.close()
     assert note.deposit is not None
-    data = {
+    data: dict[str, Any] = {
         "note": str(note.id),
         "leaf_index": note.deposit.leaf_index,
         "D": note.deposit.D,
         "expiry": note.deposit.expiry,
         "tx": "0x" + note.deposit.tx_hash.hex(),
     }
-    _emit(data, as_json, f"deposited note {str(note.id)[:12]}… (leaf {data['leaf_index']})")
+    text = f"deposited note {str(note.id)[:12]}… (leaf {data['leaf_index']})"
+    if pin.asset != "native":
+        data["token"] = pin.asset
+        text += f" in the token {pin.asset}"
+    credited = note.deposit.D
+    if credited != amount:
+        text += f"; the vault credited {credited} of {amount} units (token transfer fee)"
+    _emit(data, as_json, text)
 
 
 def _note_row(note: Note) -> dict[str, Any]:

@@ -1,10 +1,10 @@
-"""Discover a provider through ERC-8004 and deposit a note into its vault (PROTOCOL §4, §12).
+"""Discover a provider through ERC-8004 (PROTOCOL §12); the user's chain connection and key.
 
 `discover` reads the agent's URI from the Identity Registry (`tokenURI`), parses the registration
 file (a `data:` URI works offline), reads the vault on chain and checks EVERY value of the file
 against it (`check_registration_against_vault`, which names the first mismatching field), then
-returns a `ProviderPin`. `deposit_note` draws a fresh note (new k) in the wallet, sends
-`deposit(ID)` with value D from the user's own account, and records the `Deposited` event.
+returns a `ProviderPin`. Depositing a note (ETH or ERC-20) is `prover.client.deposit`;
+`deposit_note` is re-exported here for existing callers.
 
 Every RPC goes through `PrivateHTTPProvider` (PROTOCOL §13) when `connect_chain` is used.
 """
@@ -14,14 +14,12 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
-from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from pydantic import ValidationError
 from web3 import Web3
 from web3.contract import Contract
 from web3.exceptions import Web3Exception
-from web3.logs import DISCARD
 
 from prover.chain.deploy_errors import DeployerKeyError, DeployError
 from prover.chain.errors import ChainError
@@ -30,7 +28,7 @@ from prover.chain.registration import (
     check_registration_against_vault,
     parse_data_uri,
 )
-from prover.chain.sender import Sender, checksum, load_account
+from prover.chain.sender import checksum, load_account
 from prover.chain.vault_params import VaultParams
 from prover.client.chain_abi import identity_abi, vault_abi
 from prover.client.client_errors import (
@@ -39,13 +37,13 @@ from prover.client.client_errors import (
     ClientError,
     DiscoveryError,
 )
+from prover.client.deposit import deposit_note as deposit_note  # re-export
 from prover.client.profile import ProviderPin
 from prover.client.transport import PrivateTransport
 from prover.client.transport_errors import TransportError
-from prover.client.wallet import DepositInfo, Note, ServiceParams, Wallet
+from prover.client.wallet import ServiceParams
 from prover.client.web3_transport import PrivateHTTPProvider
 from prover.crypto.babyjub import Point
-from prover.errors import ZkCreditsError
 
 KEY_ENV = "ZKCREDITS_CLIENT_KEY"
 
@@ -169,65 +167,3 @@ def discover(w3: Web3, identity_registry: str, agent_id: int) -> ProviderPin:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "(root)"
         raise DiscoveryError(f"agent {agent_id}: {where}: {first['msg']}", field=where) from exc
-
-
-def _deposited(contract: Contract, receipt: Any, note_id: int) -> dict[str, Any]:
-    events = contract.events.Deposited().process_receipt(receipt, errors=DISCARD)
-    mine = [dict(e["args"]) for e in events if int(e["args"]["id"]) == note_id]
-    if len(mine) != 1:
-        raise DiscoveryError(f"expected one Deposited event for the note, got {len(mine)}")
-    return mine[0]
-
-
-def deposit_note(
-    w3: Web3,
-    account: LocalAccount,
-    pin: ProviderPin,
-    wallet: Wallet,
-    amount: int,
-) -> Note:
-    """New note (fresh k), `deposit(ID)` with `amount` accounting units from `account`, recorded.
-
-    Checks the amount against the pinned rules before anything is sent. The note is journalled
-    (`created`) before the transaction, so a crash after sending leaves a note whose deposit can
-    be recorded later from the chain.
-    """
-    if pin.asset != "native":
-        raise ClientError("only native-ETH vaults are supported by `deposit` yet", field="asset")
-    if amount < pin.min_deposit:
-        raise ClientError(
-            f"deposit {amount} is below the vault's min_deposit {pin.min_deposit}", field="amount"
-        )
-    if amount >= 1 << 64:
-        raise ClientError("deposit must be below 2^64 units", field="amount")
-    if w3.eth.chain_id != pin.service.chain_id:
-        raise ClientError(
-            f"connected to chain {w3.eth.chain_id}, the provider is on {pin.service.chain_id}",
-            field="rpc_url",
-        )
-    value = amount * pin.service.unit
-    balance = int(w3.eth.get_balance(account.address))
-    if balance < value:
-        raise ClientError(
-            f"{account.address} holds {balance} wei, the deposit needs {value} wei plus gas",
-            field="balance",
-        )
-    note = wallet.new_note(pin.service)
-    contract = vault_contract(w3, pin.service.vault_address)
-    sender = Sender(w3, account, abis=[vault_abi()])
-    fn = contract.functions.deposit(note.id)
-    try:
-        receipt = sender.send(
-            {"to": contract.address, "data": fn._encode_transaction_data(), "value": value},
-            "deposit",
-        )
-    except ZkCreditsError as exc:
-        raise ClientError(f"deposit failed, nothing recorded: {exc}", field="deposit") from exc
-    event = _deposited(contract, receipt, note.id)
-    info = DepositInfo(
-        tx_hash=bytes(receipt["transactionHash"]),
-        leaf_index=int(event["index"]),
-        D=int(event["deposit"]),
-        expiry=int(event["expiry"]),
-    )
-    return wallet.record_deposit(note.id, info)
