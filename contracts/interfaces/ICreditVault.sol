@@ -138,6 +138,8 @@ interface ICreditVault {
     error VerifierHasNoCode(address verifier);
     error VkHashIsZero();
     error VkHashMismatch(address verifier, bytes32 pinned, bytes32 embedded);
+    /// @notice The verifier does not expose `VK_HASH()`, so the pinned hash cannot be checked (§15).
+    error VerifierLacksVkHash(address verifier);
     error MaxDepthOutOfRange(uint256 maxDepth);
     error TokenHasNoCode(address token);
 

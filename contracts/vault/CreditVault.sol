@@ -127,12 +127,12 @@ abstract contract CreditVault is ICreditVault, ReentrancyGuardTransient {
         if (p.maxDepth == 0 || p.maxDepth > MAX_TREE_DEPTH) revert MaxDepthOutOfRange(p.maxDepth);
     }
 
-    /// @dev The generated verifiers expose `bytes32 public constant VK_HASH` (prover/circuits/vkey.py):
-    /// when a verifier has it, the pinned hash must be the one of the key it embeds. A verifier
-    /// without the getter (e.g. groth16py's plain export) is accepted: its hash stays off-chain.
+    /// @dev The generated verifiers expose `bytes32 public constant VK_HASH` (prover/circuits/vkey.py),
+    /// and the pinned hash must be the one of the key the verifier embeds (§15). A verifier without
+    /// the getter is refused: the pin would then say nothing about what the vault verifies.
     function _checkVkHash(address verifier, bytes32 expected) private view {
         (bool ok, bytes memory ret) = verifier.staticcall(abi.encodeWithSignature("VK_HASH()"));
-        if (!ok || ret.length != 32) return;
+        if (!ok || ret.length != 32) revert VerifierLacksVkHash(verifier);
         bytes32 embedded = abi.decode(ret, (bytes32));
         if (embedded != expected) revert VkHashMismatch(verifier, expected, embedded);
     }

@@ -155,9 +155,14 @@ class _Plan:
 def _check_deployed_vk_hash(
     w3: Web3, verifier: CompiledContract, address: str, build: BuildInputs, circuit: str
 ) -> None:
-    """A verifier exposing `VK_HASH` must report the manifest's vk hash once deployed."""
+    """The verifier must expose `VK_HASH` (the vault refuses one without it) and report the
+    manifest's vk hash once deployed."""
     if not any(item.get("name") == "VK_HASH" for item in verifier.abi):
-        return
+        raise DeployError(
+            f"the {circuit} verifier has no VK_HASH() getter, so the vault cannot check its pin; "
+            "regenerate it with `zkcredits circuits build`",
+            field=circuit,
+        )
     on_chain = bytes(
         w3.eth.contract(address=checksum(address), abi=verifier.abi).functions.VK_HASH().call()
     )

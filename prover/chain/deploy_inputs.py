@@ -146,7 +146,12 @@ def _check_verifier_source(path: Path, manifest: KeyManifest) -> None:
     """A generated verifier states its vk hash and setup kind: both must match the manifest."""
     text = path.read_text()
     vk = _VK_HASH_CONSTANT.search(text)
-    if vk is not None and vk.group(1).lower() != manifest.vk_hash.lower():
+    if vk is None:
+        raise MissingBuildError(
+            f"{path} does not state its VK_HASH (not made by this project's build); {BUILD_HINT}",
+            field=manifest.circuit,
+        )
+    if vk.group(1).lower() != manifest.vk_hash.lower():
         raise MissingBuildError(
             f"{path} was generated for vk {vk.group(1)} but the keys have {manifest.vk_hash} "
             f"(stale verifier); {BUILD_HINT}",

@@ -438,3 +438,34 @@ def test_a_stale_verifier_whose_vk_hash_differs_from_the_keys_is_refused(
         )
     assert info.value.field == "slash" and "stale verifier" in str(info.value)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_verifier_that_does_not_state_its_vk_hash_is_refused_before_anything_is_sent(
+    anvil: ChainInfo, build_dirs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    generated, keys = build_dirs
+    plain = tmp_path / "generated"
+    shutil.copytree(generated, plain)
+    path = plain / "WithdrawVerifier.sol"
+    manifest_hash = json.loads((keys / "withdraw" / "manifest.json").read_text())["vk_hash"]
+    line = f"    bytes32 public constant VK_HASH = {manifest_hash};\n"
+    assert line in path.read_text()
+    path.write_text(path.read_text().replace(line, ""))
+    nonce = Web3(Web3.HTTPProvider(anvil.rpc_url)).eth.get_transaction_count(
+        anvil_account(0).address
+    )
+    with pytest.raises(MissingBuildError) as info:
+        deploy(
+            rpc_url=anvil.rpc_url,
+            deployer=anvil_account(0),
+            config=_config(),
+            generated_dir=plain,
+            keys_dir=keys,
+            deployments_dir=tmp_path / "out",
+        )
+    assert info.value.field == "withdraw" and "VK_HASH" in str(info.value)
+    assert not (tmp_path / "out").exists()
+    after = Web3(Web3.HTTPProvider(anvil.rpc_url)).eth.get_transaction_count(
+        anvil_account(0).address
+    )
+    assert after == nonce

@@ -73,6 +73,18 @@ def test_a_parameter_breaking_a_protocol_rule_is_refused_by_the_constructor(
         deploy_raw(**overrides)
 
 
+def test_a_verifier_without_a_vk_hash_getter_is_refused_by_the_constructor(
+    deploy_raw: Callable[..., Any],
+    reverts_with: Callable[..., Any],
+    deploy_helper: Callable[..., Any],
+) -> None:
+    no_getter = str(deploy_helper("RevertingRecipient").address)  # code, but no VK_HASH()
+    for field in ("withdraw_verifier", "slash_verifier"):
+        with reverts_with("VerifierLacksVkHash") as err:
+            deploy_raw(**{field: no_getter})
+        assert str(err.args[0]).lower() == no_getter.lower()
+
+
 def test_a_server_key_of_full_curve_order_is_refused_while_its_subgroup_part_is_accepted(
     deploy_raw: Callable[..., Any], reverts_with: Callable[..., Any], server_pk: tuple[int, int]
 ) -> None:
