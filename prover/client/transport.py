@@ -67,6 +67,20 @@ def _check_target_url(method: str, url: str) -> None:
         )
 
 
+def _build(
+    client: httpx.Client | httpx.AsyncClient,
+    method: str,
+    url: str,
+    headers: HeaderInput,
+    content: bytes | None,
+    json: Any,
+) -> httpx.Request:
+    """The request with the fixed header set of §13 (`prover.client.headers`)."""
+    request = client.build_request(method, url, headers=headers, content=content, json=json)
+    sanitize_request(request)
+    return request
+
+
 class _Route:
     """What the sync and async transports share: settings, proxy, credentials, error naming."""
 
@@ -152,10 +166,7 @@ class PrivateTransport(_Route):
         with self._mapped_errors(method, url):
             for attempt in self._attempts():
                 with self._client() as client:
-                    request = client.build_request(
-                        method, url, headers=headers, content=content, json=json
-                    )
-                    sanitize_request(request)
+                    request = _build(client, method, url, headers, content, json)
                     try:
                         response = client.send(request, stream=True)
                     except httpx.ProxyError:
@@ -218,10 +229,7 @@ class AsyncPrivateTransport(_Route):
         with self._mapped_errors(method, url):
             for attempt in self._attempts():
                 async with self._client() as client:
-                    request = client.build_request(
-                        method, url, headers=headers, content=content, json=json
-                    )
-                    sanitize_request(request)
+                    request = _build(client, method, url, headers, content, json)
                     try:
                         response = await client.send(request, stream=True)
                     except httpx.ProxyError:

@@ -427,17 +427,26 @@ def test_a_stale_verifier_whose_vk_hash_differs_from_the_keys_is_refused(
     path = stale / "SlashVerifier.sol"
     manifest_hash = json.loads((keys / "slash" / "manifest.json").read_text())["vk_hash"]
     path.write_text(path.read_text().replace(manifest_hash, "0x" + "ab" * 32))
+    error = _refused_build(anvil, stale, keys, tmp_path / "out")
+    assert error.field == "slash" and "stale verifier" in str(error)
+
+
+def _refused_build(anvil: ChainInfo, generated: Path, keys: Path, out: Path) -> MissingBuildError:
+    """Deploy from a broken build: refused with MissingBuildError, no file, no transaction."""
+    w3 = Web3(Web3.HTTPProvider(anvil.rpc_url))
+    nonce = w3.eth.get_transaction_count(anvil_account(0).address)
     with pytest.raises(MissingBuildError) as info:
         deploy(
             rpc_url=anvil.rpc_url,
             deployer=anvil_account(0),
             config=_config(),
-            generated_dir=stale,
+            generated_dir=generated,
             keys_dir=keys,
-            deployments_dir=tmp_path / "out",
+            deployments_dir=out,
         )
-    assert info.value.field == "slash" and "stale verifier" in str(info.value)
-    assert not (tmp_path / "out").exists()
+    assert not out.exists()
+    assert w3.eth.get_transaction_count(anvil_account(0).address) == nonce
+    return info.value
 
 
 def test_a_verifier_that_does_not_state_its_vk_hash_is_refused_before_anything_is_sent(
@@ -451,21 +460,5 @@ def test_a_verifier_that_does_not_state_its_vk_hash_is_refused_before_anything_i
     line = f"    bytes32 public constant VK_HASH = {manifest_hash};\n"
     assert line in path.read_text()
     path.write_text(path.read_text().replace(line, ""))
-    nonce = Web3(Web3.HTTPProvider(anvil.rpc_url)).eth.get_transaction_count(
-        anvil_account(0).address
-    )
-    with pytest.raises(MissingBuildError) as info:
-        deploy(
-            rpc_url=anvil.rpc_url,
-            deployer=anvil_account(0),
-            config=_config(),
-            generated_dir=plain,
-            keys_dir=keys,
-            deployments_dir=tmp_path / "out",
-        )
-    assert info.value.field == "withdraw" and "VK_HASH" in str(info.value)
-    assert not (tmp_path / "out").exists()
-    after = Web3(Web3.HTTPProvider(anvil.rpc_url)).eth.get_transaction_count(
-        anvil_account(0).address
-    )
-    assert after == nonce
+    error = _refused_build(anvil, plain, keys, tmp_path / "out")
+    assert error.field == "withdraw" and "VK_HASH" in str(error)
