@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from prover.toolchain.paths import REPO_ROOT, tool_environment
 
@@ -26,10 +27,11 @@ def test_ape_compiles_with_the_wrapper_and_runs_a_test_on_anvil(tmp_path: Path) 
     (tmp_path / "contracts").mkdir()
     (tmp_path / "tests").mkdir()
     shutil.copy(FIXTURES / "Counter.sol", tmp_path / "contracts" / "Counter.sol")
-    # The repository's own ape configuration, minus its node_modules remappings.
-    config = (REPO_ROOT / "ape-config.yaml").read_text().split("  import_remapping:")[0]
-    config += "foundry:\n  host: auto\nethereum:\n  local:\n    default_provider: foundry\n"
-    (tmp_path / "ape-config.yaml").write_text(config)
+    # The repository's own ape configuration, minus its npm dependencies and their remappings.
+    config = yaml.safe_load((REPO_ROOT / "ape-config.yaml").read_text())
+    del config["dependencies"]
+    del config["solidity"]["import_remapping"]
+    (tmp_path / "ape-config.yaml").write_text(yaml.safe_dump(config))
     (tmp_path / "tests" / "test_counter.py").write_text(APE_TEST)
     env = tool_environment()
 
