@@ -308,13 +308,19 @@ def serve(
     wallet: WalletOpt = DEFAULT_WALLET,
     service_id: SidOpt = None,
     passphrase_file: PassOpt = None,
+    log_format: Annotated[
+        str | None, typer.Option(help="Logs: console or json (else $ZKCREDITS_LOG_FORMAT).")
+    ] = None,
 ) -> None:
     """Run the OpenAI-compatible proxy on 127.0.0.1 (bearer token from the profile)."""
     from prover.client.service.run import server
     from prover.client.service.security import check_bind_host
+    from prover.logs import configure_logging, get_logger
 
     with _errors(False):
         check_bind_host(host)
+        configure_logging(log_format, private=True)  # client side: no note data in logs (§13)
+        log = get_logger("zkcredits.client.serve")
         session = _session(wallet, passphrase_file)
         try:
             payer = session.payer(_pin(session.profile, service_id))
@@ -329,10 +335,9 @@ def serve(
             async def main() -> None:
                 settled = await payer.settle_pending()
                 if settled:
-                    err.print(f"settled {len(settled)} pending ticket(s)")
-                err.print(
-                    f"[green]serving[/] http://{host}:{port}/v1 (token in {profile_path(wallet)})"
-                )
+                    log.info("pending_tickets_settled", count=len(settled))
+                url, token_file = f"http://{host}:{port}/v1", str(profile_path(wallet))
+                log.info("proxy_serving", url=url, token_file=token_file)
                 await srv.serve()
 
             asyncio.run(main())

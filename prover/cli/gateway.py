@@ -7,19 +7,19 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from prover.crypto.eddsa import secret_key_from_bytes
 from prover.gateway.app.errors import GatewayConfigError
 from prover.gateway.app.settings import GatewaySettings
 from prover.gateway.app.wiring import EMBEDDED, WiringOptions, load_factory
 from prover.gateway.policy.log import PenaltyLog
+from prover.logs import configure_logging, get_logger
 
 DEFAULT_COMPONENTS = "prover.gateway.chain.components:components"
 """The real chain side (mirror, watcher, slasher) with the real upstream side and policy."""
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False)
-console = Console(stderr=True)
+log = get_logger("zkcredits.gateway.serve")
 
 
 def read_server_key(path: Path) -> int:
@@ -63,6 +63,9 @@ def serve(
     ] = Path("build/gateway/penalties.db"),
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8402,
+    log_format: Annotated[
+        str | None, typer.Option(help="Logs: console or json (else $ZKCREDITS_LOG_FORMAT).")
+    ] = None,
 ) -> None:
     """Serve paid API calls: 402 terms, proof checks, exactly-once accounting, signed states."""
     import uvicorn
@@ -71,6 +74,7 @@ def serve(
     from prover.gateway.app.factory import create_app
     from prover.gateway.store import open_store
 
+    configure_logging(log_format)
     settings = load_settings(config)
     secret = read_server_key(server_key)
     if store.startswith("sqlite:///"):
@@ -83,7 +87,7 @@ def serve(
     parts = load_factory(components)(settings, nullifiers, options)
     keys = CircuitKeys.load("request")
     if keys.is_dev:
-        console.print("[yellow]request keys are DEV-ONLY (single-party setup)[/]")
+        log.warning("dev_only_keys", circuit="request", setup="single-party")
     gateway = create_app(
         settings,
         chain=parts.chain,
@@ -95,13 +99,14 @@ def serve(
         double_spend_sink=parts.double_spend_sink,
         penalty_log=penalties,
     )
-    console.print(f"zkcredits gateway on http://{host}:{port} (service {settings.service_id})")
+    log.info("gateway_starting", url=f"http://{host}:{port}", service_id=settings.service_id)
     try:
         uvicorn.run(
             gateway,
             host=host,
             port=port,
-            log_level="info",
+            log_config=None,  # uvicorn's records go through `configure_logging`'s formatter
+            log_level=None,  # … at the level it set on the root logger
             h11_max_incomplete_event_size=settings.max_header_bytes + 4096,
         )
     finally:

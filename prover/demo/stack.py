@@ -57,6 +57,7 @@ class _Gateway:
     def start(self, app: object) -> None:
         config = uvicorn.Config(
             app,  # type: ignore[arg-type]
+            log_config=None,  # leave this process's logging alone; records go to the root logger
             log_level="warning",
             access_log=False,
             lifespan="off",

@@ -11,7 +11,6 @@ the price schedule sells it). Only the body and its content type go on; every in
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import AsyncIterator
 from typing import Protocol
 
@@ -25,8 +24,9 @@ from prover.client.payer_models import PaidReply, StreamedReply
 from prover.client.service.errors import error_response, sse_error
 from prover.client.service.security import ProxySecurity
 from prover.errors import ZkCreditsError
+from prover.logs import get_logger
 
-log = logging.getLogger("zkcredits.client.proxy")
+log = get_logger("zkcredits.client.proxy")
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 MAX_BODY_BYTES = 8 << 20
 
@@ -65,7 +65,7 @@ async def _relay(events: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
             yield event
     except Exception as exc:  # the stream started: the error goes in-band, OpenAI style
         if not isinstance(exc, ClientError):
-            log.exception("stream failed")
+            log.exception("stream_failed", error_type=type(exc).__name__)
         yield sse_error(exc)
 
 
@@ -96,7 +96,12 @@ def create_proxy_app(handler: CallHandler, security: ProxySecurity) -> Guarded:
 
     async def on_error(request: Request, exc: Exception) -> Response:
         if not isinstance(exc, ClientError):
-            log.error("error on %s %s: %s", request.method, request.url.path, exc)
+            log.error(  # the message is withheld: wallet errors name notes (PROTOCOL §13)
+                "call_failed",
+                method=request.method,
+                path=request.url.path,
+                error_type=type(exc).__name__,
+            )
         return error_response(exc)
 
     app.add_exception_handler(ZkCreditsError, on_error)
@@ -139,6 +144,6 @@ class Guarded:
             await self.app(scope, receive, tracking)  # type: ignore[arg-type]
         except Exception as exc:
             if not isinstance(exc, ClientError):
-                log.exception("proxy error on %s %s", scope.get("method"), scope.get("path"))
+                log.exception("proxy_error", method=scope.get("method"), path=scope.get("path"))
             if not started:
                 await error_response(exc)(scope, receive, send)

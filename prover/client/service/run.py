@@ -18,6 +18,7 @@ def server(
         app,
         host=host,
         port=port,
+        log_config=None,  # no dictConfig: records go to the root logger (`configure_logging`)
         log_level="warning",
         server_header=False,
         date_header=False,

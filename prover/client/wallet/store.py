@@ -10,7 +10,6 @@ the two steps is harmless because replay skips records the main file already hol
 
 from __future__ import annotations
 
-import logging
 import os
 import secrets
 from pathlib import Path
@@ -48,8 +47,9 @@ from prover.client.wallet.sealing import (
     seal,
     unseal,
 )
+from prover.logs import get_logger
 
-_log = logging.getLogger(__name__)
+_log = get_logger("zkcredits.client.wallet")
 _FileId = tuple[int, int, int, int]
 
 
@@ -237,7 +237,12 @@ class WalletStore:
             try:
                 self.compact()
             except OSError as exc:  # the record itself is durable; compaction is retried later
-                _log.warning("wallet compaction failed, will retry: %s", exc)
+                _log.warning(
+                    "wallet_compaction_failed",
+                    error_type=type(exc).__name__,
+                    error=exc.strerror,
+                    retry=True,
+                )
         return self.contents
 
     def compact(self) -> None:

@@ -6,7 +6,6 @@ checks it belongs to a deposited note and refuses the call.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -14,8 +13,9 @@ from prover.crypto.errors import CryptoError
 from prover.crypto.rln import note_id, recover_secret
 from prover.gateway.ports import ChainView
 from prover.gateway.store import DoubleSpend, Kind
+from prover.logs import get_logger
 
-log = logging.getLogger("zkcredits.gateway")
+log = get_logger("zkcredits.gateway")
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ DoubleSpendSink = Callable[[DoubleSpendEvidence], None]
 
 
 def ignore_double_spends(evidence: DoubleSpendEvidence) -> None:
-    log.warning("double-spend on nullifier %d (no slasher wired)", evidence.nullifier)
+    log.warning("double_spend_ignored", nullifier=evidence.nullifier, reason="no slasher wired")
 
 
 def evidence_for(

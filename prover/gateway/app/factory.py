@@ -9,7 +9,6 @@ that is not a served call carries the one error shape of D8; nothing escapes as 
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable
@@ -38,10 +37,11 @@ from prover.gateway.app.verify import VerifyFn, verifier_from_keys
 from prover.gateway.policy.log import PenaltyLog, entries_to_wire
 from prover.gateway.ports import ChainView, Policy, Upstream
 from prover.gateway.store import Kind, NullifierStore
+from prover.logs import get_logger
 from prover.wire import HEADER_SIGNATURE
 from prover.wire.errors import ErrorCode, WireError
 
-log = logging.getLogger("zkcredits.gateway")
+log = get_logger("zkcredits.gateway")
 
 API_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
@@ -208,7 +208,7 @@ class Guard:
         try:
             await self.app(scope, receive, tracking_send)
         except Exception:
-            log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
+            log.exception("unexpected_error", method=scope.get("method"), path=scope.get("path"))
             if not started:
                 await unavailable("internal error; retry the same request")(scope, receive, send)
 

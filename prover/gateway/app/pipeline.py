@@ -8,7 +8,6 @@ proof bytes (Groth16 proofs are malleable): the store's key is the nullifier.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,11 +36,12 @@ from prover.gateway.store import (
     StoredReply,
     StoreError,
 )
+from prover.logs import get_logger
 from prover.pricing.schedule import PriceRoute
 from prover.wire import HEADER_SIGNATURE, PaymentSignature, decode_header
 from prover.wire.errors import ErrorCode, WireError
 
-log = logging.getLogger("zkcredits.gateway")
+log = get_logger("zkcredits.gateway")
 
 
 @dataclass
@@ -105,7 +105,7 @@ class Pipeline:
             with self.server.write_lock:
                 return self.store.reserve(p.nullifier, p.x, p.y, (e_anon.x, e_anon.y))
         except StoreError as exc:
-            log.error("reserve failed for %d: %s", p.nullifier, exc)
+            log.error("reserve_failed", nullifier=p.nullifier, error=str(exc))
             raise WireError(
                 ErrorCode.IN_PROGRESS, "the ticket could not be reserved; retry"
             ) from exc
@@ -150,4 +150,4 @@ class Pipeline:
             if evidence is not None:
                 await to_thread.run_sync(self.sink, evidence)
         except Exception:  # the refusal stands whatever the slasher does
-            log.exception("double-spend handling failed for nullifier %d", nullifier)
+            log.exception("double_spend_handling_failed", nullifier=nullifier)

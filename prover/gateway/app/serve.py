@@ -9,7 +9,6 @@ events, then, after persisting, one final `event: payment-response`.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -31,10 +30,11 @@ from prover.gateway.ports import (
 )
 from prover.gateway.store import NullifierStore, ReplyConflict, StoredReply, StoreError
 from prover.gateway.upstream.chat import wants_stream
+from prover.logs import get_logger
 from prover.pricing.schedule import PriceRoute, PriceSchedule, RouteKind
 from prover.wire.errors import ErrorCode
 
-log = logging.getLogger("zkcredits.gateway")
+log = get_logger("zkcredits.gateway")
 
 ZERO_DECISION = PolicyDecision(penalty=0, evidence_hash=bytes(32))
 MAX_POLICY_BYTES = 4 << 20  # a streamed body beyond this is judged on its first 4 MiB
@@ -105,7 +105,7 @@ class CallServer:
         try:
             reply = await self.upstream.forward(request)
         except Exception:
-            log.exception("upstream raised for nullifier %d", call.nullifier)
+            log.exception("upstream_raised", nullifier=call.nullifier)
             return await self.finish_failed(call, "the upstream failed; charged 0")
         if reply.failed:
             return await self.finish_failed(call, "the upstream failed; charged 0")
@@ -155,7 +155,7 @@ class CallServer:
                 raise PersistFailed from None
             return stored
         except StoreError as exc:
-            log.error("complete failed for nullifier %d: %s", call.nullifier, exc)
+            log.error("complete_failed", nullifier=call.nullifier, error=str(exc))
             raise PersistFailed from exc
 
     def _decide(self, request: ForwardRequest, body: bytes) -> PolicyDecision:
@@ -164,14 +164,14 @@ class CallServer:
         try:
             decision = self.policy.evaluate(request, body)
         except Exception:
-            log.exception("policy raised; no penalty")
+            log.exception("policy_raised", outcome="no_penalty")
             return ZERO_DECISION
         ok_hash = isinstance(decision.evidence_hash, bytes) and len(decision.evidence_hash) == 32
         if decision.penalty == 0 and ok_hash and not any(decision.evidence_hash):
             return ZERO_DECISION
         if decision.penalty == self.penalty_max and self.penalty_max > 0 and ok_hash:
             return decision
-        log.error("policy returned an invalid decision %r; no penalty", decision)
+        log.error("policy_decision_invalid", decision=repr(decision), outcome="no_penalty")
         return ZERO_DECISION
 
     # -- streaming -------------------------------------------------------------------------
@@ -181,7 +181,7 @@ class CallServer:
         try:
             stream = await self.upstream.forward_stream(request)
         except Exception:
-            log.exception("upstream stream raised for nullifier %d", call.nullifier)
+            log.exception("upstream_stream_raised", nullifier=call.nullifier)
             stream = None
         if stream is None or stream.failed:
             return await self.finish_failed(call, "the upstream failed; charged 0"), False
@@ -209,7 +209,7 @@ class CallServer:
                     seen.append(chunk)
                 size += len(chunk)
         except Exception:
-            log.exception("upstream stream broke for nullifier %d", call.nullifier)
+            log.exception("upstream_stream_broke", nullifier=call.nullifier)
             failed = True
         body = b"".join(seen)
         failed = failed or stream.failed

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 
 from prover.chain.mirror import VaultMirror
 from prover.gateway.chain.slasher import Slasher
 from prover.gateway.chain.watcher import WithdrawalWatcher
+from prover.logs import get_logger
 
-log = logging.getLogger("zkcredits.gateway.chain")
+log = get_logger("zkcredits.gateway.chain")
 
 
 class ChainSync:
@@ -41,7 +41,7 @@ class ChainSync:
             self.last_error = None
         except Exception as exc:  # keep the loop alive; is_synced() turns false on sync errors
             self.last_error = exc
-            log.exception("chain sync step failed")
+            log.exception("chain_sync_step_failed")
         self.steps += 1
 
     def _run(self) -> None:

@@ -11,7 +11,6 @@ someone else already slashed is skipped.
 
 from __future__ import annotations
 
-import logging
 import threading
 from pathlib import Path
 from typing import Any, Final, Protocol
@@ -32,8 +31,9 @@ from prover.crypto.rln import note_id, nullifier, recover_secret, slope
 from prover.gateway.chain.errors import GatewayChainError, SecretNotDepositedError
 from prover.gateway.chain.jobs import JobStatus, SlashJob, SlashJobs
 from prover.gateway.store import NullifierStore
+from prover.logs import get_logger
 
-log = logging.getLogger("zkcredits.gateway.slasher")
+log = get_logger("zkcredits.gateway.slasher")
 
 DEFAULT_DENY_AHEAD: Final[int] = 1024
 """K: how many tickets after the note's first unspent one are deny-listed (docs: §Chain sync)."""
@@ -103,7 +103,7 @@ class Slasher:
         try:
             self.on_double_spend(x1, y1, x2, y2)
         except SecretNotDepositedError as exc:
-            log.warning("double-spend without a deposited note: %s", exc)
+            log.warning("double_spend_without_deposit", error=str(exc))
 
     def enqueue_secret(self, k: int, *, reason: str) -> SlashJob:
         """Queue the slash of the note whose secret is `k` and deny-list its next tickets."""
@@ -120,7 +120,7 @@ class Slasher:
                 first, last = self._deny_next(k)
                 job = self.jobs.update(nid, denied_from=first, denied_to=last)
         if created:
-            log.warning("note %d: secret recovered (%s), slash queued", nid, reason)
+            log.warning("slash_queued", note_id=nid, reason=reason)
         self.wakeup.set()
         return job
 
@@ -153,7 +153,7 @@ class Slasher:
                 self.last_errors.pop(job.note_id, None)
             except Exception as exc:  # keep going: other jobs may still make their window
                 self.last_errors[job.note_id] = repr(exc)
-                log.exception("note %d: slash attempt failed", job.note_id)
+                log.exception("slash_attempt_failed", note_id=job.note_id)
         return done
 
     def run(self, nid: int) -> SlashJob:
@@ -228,7 +228,7 @@ class Slasher:
         try:
             self.w3.eth.send_raw_transaction(job.raw_tx)
         except Exception as exc:  # "already known", "nonce too low": settled by confirm()
-            log.info("note %d: re-broadcast answered %s", nid, exc)
+            log.info("slash_rebroadcast_answered", note_id=nid, answer=str(exc))
         return job
 
     def confirm(self, nid: int, timeout: float | None = None) -> SlashJob:
@@ -246,7 +246,7 @@ class Slasher:
             receipt = None
         if receipt is not None:
             if int(receipt["status"]) == 1:
-                log.warning("note %d slashed in tx %s", nid, job.tx_hash)
+                log.warning("note_slashed", note_id=nid, tx=job.tx_hash)
                 return self.jobs.update(nid, status=JobStatus.DONE, error=None)
             settled = self._skip_if_settled(job)
             return settled or self.jobs.update(

@@ -4,7 +4,6 @@ and queues a slash inside the exit window."""
 
 from __future__ import annotations
 
-import logging
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
@@ -15,8 +14,9 @@ from prover.crypto.rln import note_id, recover_secret
 from prover.gateway.chain.errors import GatewayChainError
 from prover.gateway.chain.slasher import Slasher
 from prover.gateway.store import DoubleSpend, NullifierStore
+from prover.logs import get_logger
 
-log = logging.getLogger("zkcredits.gateway.watcher")
+log = get_logger("zkcredits.gateway.watcher")
 
 CURSOR: Final[str] = "withdrawals"
 
@@ -57,17 +57,17 @@ class WithdrawalWatcher:
     def _stale_exit(self, w: WithdrawalRecord, outcome: DoubleSpend) -> None:
         share = outcome.share
         if share is None:  # a deny-listed ticket: the note's k is already known (job exists)
-            log.warning("note %d exits on a deny-listed ticket", w.note_id)
+            log.warning("exit_on_denied_ticket", note_id=w.note_id)
             return
         try:
             k = recover_secret(share[0], share[1], self.mirror.x_w, w.y_w)
         except CryptoError as exc:
-            log.error("note %d: stale exit but no secret: %s", w.note_id, exc)
+            log.error("stale_exit_secret_unrecovered", note_id=w.note_id, error=str(exc))
             return
         if note_id(k) != w.note_id:
-            log.error("note %d: the recovered secret belongs to another note", w.note_id)
+            log.error("stale_exit_secret_mismatch", note_id=w.note_id)
             return
         try:
             self.slasher.enqueue_secret(k, reason=f"stale exit (block {w.at.block_number})")
         except GatewayChainError as exc:
-            log.error("note %d: cannot queue the slash: %s", w.note_id, exc)
+            log.error("slash_enqueue_failed", note_id=w.note_id, error=str(exc))

@@ -36,7 +36,9 @@ def serve(host: str = "127.0.0.1", port: int = 0, *, overrun_tokens: int = 0) ->
     sock = _bound_socket(host, port)
     bound = sock.getsockname()[1]
     app = create_embedded_upstream(overrun_tokens=overrun_tokens)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    config = uvicorn.Config(
+        app, log_config=None, log_level="warning", access_log=False, lifespan="off"
+    )
     print(f"{READY_PREFIX}http://{host}:{bound}", flush=True)
     uvicorn.Server(config).run(sockets=[sock])
 
@@ -61,8 +63,13 @@ class ThreadedServer:
     ) -> None:
         self._sock = _bound_socket(host, 0)
         self.base_url = f"http://{host}:{self._sock.getsockname()[1]}"
-        config = uvicorn.Config(
-            app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2
+        config = uvicorn.Config(  # log_config=None: no dictConfig inside a configured process
+            app,
+            log_config=None,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=2,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(

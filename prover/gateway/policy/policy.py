@@ -8,7 +8,6 @@ public, signed record could not be checked by anyone, so the policy fails open.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 
 from prover.gateway.policy.errors import PenaltyLogError, PolicyConfigError
@@ -16,8 +15,9 @@ from prover.gateway.policy.evidence import ZERO_HASH, build_evidence, evidence_h
 from prover.gateway.policy.log import PenaltyLog
 from prover.gateway.policy.rules import PolicyConfig, Rule, build_rules, default_policy_config
 from prover.gateway.ports import ForwardRequest, Policy, PolicyDecision
+from prover.logs import get_logger
 
-log = logging.getLogger(__name__)
+log = get_logger("zkcredits.gateway.policy")
 
 NO_PENALTY = PolicyDecision(penalty=0, evidence_hash=ZERO_HASH, rule=None)
 
@@ -58,7 +58,7 @@ class RulePolicy:
                 try:
                     self._log.append(evidence)
                 except PenaltyLogError as exc:
-                    log.error("rule %s matched but the penalty log failed: %s", rule.rule_id, exc)
+                    log.error("penalty_log_failed", rule_id=rule.rule_id, error=str(exc))
                     return NO_PENALTY
             return PolicyDecision(self._penalty_max, evidence_hash(evidence), rule.rule_id)
         return NO_PENALTY

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
 from collections.abc import AsyncIterator, Mapping
 from types import TracebackType
@@ -26,9 +25,10 @@ from prover.gateway.upstream.errors import RequestRefused, UpstreamConfigError
 from prover.gateway.upstream.headers import configured_headers, reply_content_type, request_headers
 from prover.gateway.upstream.sse import DONE_EVENT, EventSplitter
 from prover.gateway.upstream.usage import ChatStreamMeter, reply_usage
+from prover.logs import get_logger
 from prover.pricing.schedule import RouteKind, Usage
 
-log = logging.getLogger(__name__)
+log = get_logger("zkcredits.gateway.upstream")
 
 DEFAULT_MAX_RESPONSE_BYTES = 8 << 20
 _SSE = "text/event-stream"
@@ -41,7 +41,7 @@ def _cap(request: ForwardRequest) -> int:
 
 
 def _failed(status: int, reason: str) -> ForwardReply:
-    log.warning("upstream call failed: %s", reason)
+    log.warning("upstream_call_failed", status=status, reason=reason)
     return ForwardReply(
         status=status, content_type="application/json", body=b"", usage=Usage(), failed=True
     )
@@ -53,7 +53,7 @@ async def _nothing() -> AsyncIterator[bytes]:
 
 
 def _failed_stream(status: int, reason: str) -> ForwardStream:
-    log.warning("upstream stream failed: %s", reason)
+    log.warning("upstream_stream_failed", status=status, reason=reason)
     return ForwardStream(status=status, content_type=_SSE, chunks=_nothing(), failed=True)
 
 
@@ -234,10 +234,14 @@ class HttpUpstream:
                     total += len(event)
                     if total > self._limit:
                         meter.cut = True
-                        log.warning("upstream stream cut at %d bytes", self._limit)
+                        log.warning("upstream_stream_cut", reason="size", limit_bytes=self._limit)
                         break
                     if not meter.admit(event):
-                        log.info("upstream stream cut at %d output tokens", meter.counted)
+                        log.info(
+                            "upstream_stream_cut",
+                            reason="output_tokens",
+                            output_tokens=meter.counted,
+                        )
                         break
                     if meter.done:
                         stream.usage = meter.usage()
@@ -250,7 +254,7 @@ class HttpUpstream:
             elif stream.status < 400:
                 stream.usage = reply_usage(request.route.kind, bytes(body), request.body, cap)
         except Exception as exc:  # mid-stream failure: the call costs 0 (§6 step 5)
-            log.warning("upstream stream failed: %s: %s", type(exc).__name__, exc)
+            log.warning("upstream_stream_broke", error_type=type(exc).__name__, error=str(exc))
             stream.failed = True
             stream.usage = Usage()
         finally:
