@@ -8,9 +8,14 @@
 - `make_params`: `VaultParams` factory with overrides (default verifiers: `accept_all_verifiers`,
   test-only, for tests named `..._with_an_accept_all_verifier` or that never reach a verifier).
 - `deploy_helper(name, *args)`: deploy a contracts/test/ helper (linked), returns a web3 contract.
-- `reverts_with("ErrorName")`: context manager asserting the exact custom error (args after).
+- `deploy_vault(params=None, token=None, **overrides)`: a fresh vault in an isolated test.
 - `eth_vault`: fresh vault (accept-all verifiers); `proof_vault`: fresh vault wired to the
-  Groth16 verifiers of `proofs` (the real circuits), `withdraw_proof(vault, k, recipient, ...)`.
+  Groth16 verifiers of `proofs` (the real circuits), `withdraw_proof(vault, k, recipient, ...)`,
+  `deposit_and_exit(vault, k, recipient, sender=...)`: alice deposits, `sender` starts the exit.
+- `identity`, `reputation`, `validation`: ERC-8004 registries deployed once per test module;
+  `agent_id`: a fresh agent of `OWNER` in `identity`.
+Units, default parameters and `reverts_with` are in vault_setup.py; ERC-8004 helpers in
+erc8004_setup.py.
 """
 
 from __future__ import annotations
@@ -20,16 +25,23 @@ from typing import Any
 
 import pytest
 from web3 import Web3
+from web3.contract import Contract
 
 from prover.chain.artifacts import artifact, library_artifacts, link
 from prover.chain.devchain import DevChain
 from prover.chain.tx import deploy
-from prover.chain.vault import deploy_libraries
+from prover.chain.vault import (
+    CreditVaultClient,
+    deploy_eth_vault,
+    deploy_libraries,
+    deploy_token_vault,
+)
 from prover.chain.vault_params import VaultParams
 from prover.crypto.eddsa import public_key
 
-DAY = 86400
-GWEI = 10**9
+from . import erc8004_setup
+from .vault_setup import GWEI, D, vault_params
+
 SERVER_SECRET = 0x2A1B3C4D5E6F708192A3B4C5D6E7F8091A2B3C4D5E6F708192A3B4C5D6E7F80
 
 
@@ -127,73 +139,51 @@ def accept_all_verifiers(deploy_helper: Callable[..., Any]) -> tuple[str, str]:
 def make_params(
     server_pk: tuple[int, int], treasury: str, accept_all_verifiers: tuple[str, str]
 ) -> Callable[..., VaultParams]:
-    """Default parameters: unit 1 gwei, c_max 1000, penalty 5000, reserve 5000, min 10000 units."""
+    """`vault_params()` with this session's server key, treasury and accept-all verifiers."""
 
     def make(**overrides: Any) -> VaultParams:
         values: dict[str, Any] = {
-            "unit": GWEI,
-            "c_max": 1_000,
-            "penalty_max": 5_000,
-            "reserve": 5_000,
-            "min_deposit": 10_000,
-            "note_ttl_days": 30,
-            "exit_grace_days": 2,
-            "exit_delay": 2 * DAY,
-            "root_epoch": 600,
-            "root_ttl": 3600,
             "server_pk_x": server_pk[0],
             "server_pk_y": server_pk[1],
-            "price_schedule_hash": "0x" + "11" * 32,
             "treasury": treasury,
             "withdraw_verifier": accept_all_verifiers[0],
             "slash_verifier": accept_all_verifiers[1],
             "withdraw_vk_hash": WITHDRAW_VK_HASH,
             "slash_vk_hash": SLASH_VK_HASH,
-            "max_depth": 20,
         }
-        values.update(overrides)
-        return VaultParams(**values)
+        return vault_params(**{**values, **overrides})
 
     return make
 
 
-class RevertExpectation:
-    """Filled by `reverts_with`: the decoded error, for assertions on its arguments."""
-
-    def __init__(self) -> None:
-        self.args: tuple[object, ...] = ()
-
-
-@pytest.fixture(scope="session")
-def reverts_with() -> Callable[..., Any]:
-    """`with reverts_with("NoteNotActive") as err: ...` asserts the exact custom error."""
-    from contextlib import contextmanager
-
-    from prover.chain.errors import ContractRevertError
-
-    @contextmanager
-    def check(name: str) -> Iterator[RevertExpectation]:
-        expectation = RevertExpectation()
-        with pytest.raises(ContractRevertError) as info:
-            yield expectation
-        assert info.value.name == name, f"expected {name}, got {info.value}"
-        expectation.args = info.value.args_
-
-    return check
-
-
 @pytest.fixture
-def eth_vault(
+def deploy_vault(
     w3: Web3,
     isolated: None,
     make_params: Callable[..., VaultParams],
     deployer: str,
     poseidon_libraries: dict[str, str],
-) -> Any:
-    """A fresh EthCreditVault with default params (accept-all verifiers: no proofs needed)."""
-    from prover.chain.vault import deploy_eth_vault
+) -> Callable[..., CreditVaultClient]:
+    """`deploy_vault(unit=1)`: an EthCreditVault with `make_params(**overrides)`, or with the
+    given `params=`; with `token=` a TokenCreditVault of that token instead."""
 
-    return deploy_eth_vault(w3, make_params(), sender=deployer, libraries=poseidon_libraries)
+    def make(
+        params: VaultParams | None = None, token: str | None = None, **overrides: Any
+    ) -> CreditVaultClient:
+        assert params is None or not overrides, "give params or overrides, not both"
+        if params is None:
+            params = make_params(**overrides)
+        if token is None:
+            return deploy_eth_vault(w3, params, sender=deployer, libraries=poseidon_libraries)
+        return deploy_token_vault(w3, params, token, sender=deployer, libraries=poseidon_libraries)
+
+    return make
+
+
+@pytest.fixture
+def eth_vault(deploy_vault: Callable[..., CreditVaultClient]) -> CreditVaultClient:
+    """A fresh EthCreditVault with default params (accept-all verifiers: no proofs needed)."""
+    return deploy_vault()
 
 
 @pytest.fixture(scope="session")
@@ -211,24 +201,14 @@ def verifiers(w3: Web3, deployer: str, proofs: Any) -> Any:
 
 
 @pytest.fixture
-def proof_vault(
-    w3: Web3,
-    isolated: None,
-    make_params: Callable[..., VaultParams],
-    deployer: str,
-    poseidon_libraries: dict[str, str],
-    verifiers: Any,
-) -> Any:
+def proof_vault(deploy_vault: Callable[..., CreditVaultClient], verifiers: Any) -> Any:
     """An EthCreditVault wired to the Groth16 verifiers of `proofs`."""
-    from prover.chain.vault import deploy_eth_vault
-
-    params = make_params(
+    return deploy_vault(
         withdraw_verifier=verifiers.withdraw,
         slash_verifier=verifiers.slash,
         withdraw_vk_hash=verifiers.withdraw_vk_hash,
         slash_vk_hash=verifiers.slash_vk_hash,
     )
-    return deploy_eth_vault(w3, params, sender=deployer, libraries=poseidon_libraries)
 
 
 @pytest.fixture
@@ -260,3 +240,46 @@ def withdraw_proof(proofs: Any, server_pk: tuple[int, int]) -> Callable[..., Any
         return proofs.withdraw(statement)
 
     return make
+
+
+@pytest.fixture
+def deposit_and_exit(withdraw_proof: Callable[..., Any], alice: str) -> Callable[..., Any]:
+    """`proof, receipt = deposit_and_exit(vault, k, recipient, sender=bob, pending=False)`:
+    alice deposits D units for note k, then `sender` requests its exit to `recipient` with a real
+    withdraw proof."""
+    from prover.crypto.rln import note_id
+
+    def run(vault: Any, k: int, recipient: str, *, sender: str, pending: bool = False) -> Any:
+        vault.deposit(note_id(k), D * GWEI, sender=alice)
+        proof = withdraw_proof(vault, k, recipient, pending=pending)
+        receipt = vault.request_withdrawal(proof.calldata, proof.signals, sender=sender)
+        return proof, receipt
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def registries(w3: Web3) -> erc8004_setup.Registries:
+    """The ERC-8004 registries, deployed once per test module."""
+    return erc8004_setup.deploy(w3)
+
+
+@pytest.fixture(scope="module")
+def identity(registries: erc8004_setup.Registries) -> Contract:
+    return registries.identity
+
+
+@pytest.fixture(scope="module")
+def reputation(registries: erc8004_setup.Registries) -> Contract:
+    return registries.reputation
+
+
+@pytest.fixture(scope="module")
+def validation(registries: erc8004_setup.Registries) -> Contract:
+    return registries.validation
+
+
+@pytest.fixture
+def agent_id(w3: Web3, identity: Contract) -> int:
+    """A fresh agent in `identity`, owned by `erc8004_setup.OWNER`."""
+    return erc8004_setup.new_agent(w3, identity)

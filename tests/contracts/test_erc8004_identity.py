@@ -5,61 +5,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.contract import Contract
-from web3.exceptions import ContractCustomError
 from web3.logs import DISCARD
 
-from prover.chain.deploy_errors import TransactionRevertedError
 from prover.chain.devkeys import anvil_account
 from prover.chain.erc8004 import (
     agent_wallet_digest,
     agent_wallet_typed_data,
-    deploy_registries,
     register_agent,
-    registry_abis,
-    registry_contract,
     set_agent_wallet,
     sign_agent_wallet,
 )
 from prover.chain.erc8004_build import compile_registries
-from prover.chain.sender import Sender, decode_revert
 
-OWNER, STRANGER, WALLET, OPERATOR, BUYER = 1, 2, 3, 4, 5
+from .erc8004_setup import OWNER, reverts, sender_for, view_reverts
 
-
-def _sender(w3: Web3, index: int) -> Sender:
-    return Sender(w3, anvil_account(index), abis=registry_abis())
-
-
-@pytest.fixture(scope="module")
-def identity(w3: Web3) -> Contract:
-    deployed = deploy_registries(_sender(w3, 0))
-    return registry_contract(w3, "IdentityRegistry", deployed["IdentityRegistry"].address)
-
-
-def _reverts(name: str, action: Callable[[], object]) -> tuple[object, ...]:
-    with pytest.raises(TransactionRevertedError) as info:
-        action()
-    assert info.value.error_name == name, str(info.value)
-    return info.value.error_args
-
-
-def _view_reverts(name: str, action: Callable[[], object]) -> tuple[object, ...]:
-    with pytest.raises(ContractCustomError) as info:
-        action()
-    data = info.value.data
-    assert isinstance(data, str)
-    decoded, args = decode_revert(data, registry_abis())
-    assert decoded == name
-    return args
-
-
-def _new_agent(w3: Web3, identity: Contract, uri: str = "data:application/json;base64,e30=") -> int:
-    return register_agent(_sender(w3, OWNER), identity.address, uri).agent_id
+STRANGER, WALLET, OPERATOR, BUYER = 2, 3, 4, 5
 
 
 def _now(w3: Web3) -> int:
@@ -88,7 +52,7 @@ def _wallet_call(
     )
     signature = sign_agent_wallet(signer, typed)
     fn = identity.functions.setAgentWallet(agent_id, wallet, deadline, signature)
-    return (lambda: _sender(w3, caller).call_fn(fn, "setAgentWallet")), signature
+    return (lambda: sender_for(w3, caller).call_fn(fn, "setAgentWallet")), signature
 
 
 def test_registering_with_a_uri_mints_the_next_id_to_the_caller_with_its_wallet(
@@ -97,7 +61,7 @@ def test_registering_with_a_uri_mints_the_next_id_to_the_caller_with_its_wallet(
     before = identity.functions.totalAgents().call()
     uri = "data:application/json;base64,eyJ0eXBlIjoieCJ9"
     owner = anvil_account(OWNER).address
-    sender = _sender(w3, OWNER)
+    sender = sender_for(w3, OWNER)
     receipt = sender.call_fn(identity.functions.register(uri), "register")
     registered = identity.events.Registered().process_receipt(receipt, errors=DISCARD)
     assert [e["args"]["agentId"] for e in registered] == [before]
@@ -115,7 +79,7 @@ def test_registering_with_a_uri_mints_the_next_id_to_the_caller_with_its_wallet(
 def test_registering_without_a_uri_leaves_it_empty_until_set_agent_uri(
     w3: Web3, identity: Contract
 ) -> None:
-    sender = _sender(w3, OWNER)
+    sender = sender_for(w3, OWNER)
     receipt = sender.call_fn(identity.functions.register(), "register()")
     agent_id = identity.events.Registered().process_receipt(receipt, errors=DISCARD)[0]["args"][
         "agentId"
@@ -135,36 +99,35 @@ def test_registering_with_metadata_stores_each_entry_and_refuses_the_reserved_ke
     w3: Web3, identity: Contract
 ) -> None:
     reg = register_agent(
-        _sender(w3, OWNER), identity.address, "ipfs://a", [("vault", b"\x01\x02"), ("k", b"")]
+        sender_for(w3, OWNER), identity.address, "ipfs://a", [("vault", b"\x01\x02"), ("k", b"")]
     )
     assert identity.functions.getMetadata(reg.agent_id, "vault").call() == b"\x01\x02"
     assert identity.functions.getMetadata(reg.agent_id, "absent").call() == b""
     fn = identity.functions.register("ipfs://b", [["agentWallet", b"\x00" * 20]])
-    args = _reverts("ReservedMetadataKey", lambda: _sender(w3, OWNER).call_fn(fn, "register"))
+    args = reverts("ReservedMetadataKey", lambda: sender_for(w3, OWNER).call_fn(fn, "register"))
     assert args == ("agentWallet",)
 
 
 def test_only_the_owner_or_an_approved_operator_may_change_uri_and_metadata(
-    w3: Web3, identity: Contract
+    w3: Web3, identity: Contract, agent_id: int
 ) -> None:
-    agent_id = _new_agent(w3, identity)
-    stranger = _sender(w3, STRANGER)
-    args = _reverts(
+    stranger = sender_for(w3, STRANGER)
+    args = reverts(
         "NotAgentOperator",
         lambda: stranger.call_fn(identity.functions.setAgentURI(agent_id, "x"), "setAgentURI"),
     )
     assert args == (anvil_account(STRANGER).address, agent_id)
-    _reverts(
+    reverts(
         "NotAgentOperator",
         lambda: stranger.call_fn(identity.functions.setMetadata(agent_id, "k", b"v"), "setMeta"),
     )
-    _reverts(
+    reverts(
         "NotAgentOperator",
         lambda: stranger.call_fn(identity.functions.unsetAgentWallet(agent_id), "unset"),
     )
     operator = anvil_account(OPERATOR).address
-    _sender(w3, OWNER).call_fn(identity.functions.approve(operator, agent_id), "approve")
-    op = _sender(w3, OPERATOR)
+    sender_for(w3, OWNER).call_fn(identity.functions.approve(operator, agent_id), "approve")
+    op = sender_for(w3, OPERATOR)
     op.call_fn(identity.functions.setMetadata(agent_id, "k", b"v"), "setMetadata")
     op.call_fn(identity.functions.setAgentURI(agent_id, "https://x"), "setAgentURI")
     assert identity.functions.getMetadata(agent_id, "k").call() == b"v"
@@ -172,24 +135,23 @@ def test_only_the_owner_or_an_approved_operator_may_change_uri_and_metadata(
 
 
 def test_set_metadata_refuses_the_agent_wallet_key_even_from_the_owner(
-    w3: Web3, identity: Contract
+    w3: Web3, identity: Contract, agent_id: int
 ) -> None:
-    agent_id = _new_agent(w3, identity)
     fn = identity.functions.setMetadata(agent_id, "agentWallet", b"\x11" * 20)
-    _reverts("ReservedMetadataKey", lambda: _sender(w3, OWNER).call_fn(fn, "setMetadata"))
+    reverts("ReservedMetadataKey", lambda: sender_for(w3, OWNER).call_fn(fn, "setMetadata"))
     assert identity.functions.getAgentWallet(agent_id).call() == anvil_account(OWNER).address
 
 
 def test_unknown_agents_are_refused_for_reads_and_writes(w3: Web3, identity: Contract) -> None:
     unknown = 10**9
-    _view_reverts(
+    view_reverts(
         "ERC721NonexistentToken", lambda: identity.functions.getMetadata(unknown, "k").call()
     )
-    _view_reverts(
+    view_reverts(
         "ERC721NonexistentToken", lambda: identity.functions.getAgentWallet(unknown).call()
     )
     fn = identity.functions.setAgentURI(unknown, "x")
-    _reverts("ERC721NonexistentToken", lambda: _sender(w3, OWNER).call_fn(fn, "setAgentURI"))
+    reverts("ERC721NonexistentToken", lambda: sender_for(w3, OWNER).call_fn(fn, "setAgentURI"))
 
 
 def test_the_contract_digest_equals_the_independent_eip712_digest(
@@ -211,8 +173,9 @@ def test_the_contract_digest_equals_the_independent_eip712_digest(
     assert agent_wallet_digest(other_chain) != bytes(on_chain)
 
 
-def test_a_wallet_signature_sets_the_agent_wallet_once(w3: Web3, identity: Contract) -> None:
-    agent_id = _new_agent(w3, identity)
+def test_a_wallet_signature_sets_the_agent_wallet_once(
+    w3: Web3, identity: Contract, agent_id: int
+) -> None:
     wallet = anvil_account(WALLET)
     send, _ = _wallet_call(w3, identity, agent_id, wallet.address, wallet)
     receipt = send()
@@ -225,16 +188,18 @@ def test_a_wallet_signature_sets_the_agent_wallet_once(w3: Web3, identity: Contr
     )
 
 
-def test_a_wallet_signature_by_another_key_is_rejected(w3: Web3, identity: Contract) -> None:
-    agent_id = _new_agent(w3, identity)
+def test_a_wallet_signature_by_another_key_is_rejected(
+    w3: Web3, identity: Contract, agent_id: int
+) -> None:
     wallet = anvil_account(WALLET)
     send, _ = _wallet_call(w3, identity, agent_id, wallet.address, anvil_account(STRANGER))
-    assert _reverts("InvalidWalletSignature", send) == (wallet.address,)
+    assert reverts("InvalidWalletSignature", send) == (wallet.address,)
     assert identity.functions.getAgentWallet(agent_id).call() == anvil_account(OWNER).address
 
 
-def test_a_signature_for_another_agent_or_owner_is_rejected(w3: Web3, identity: Contract) -> None:
-    agent_id = _new_agent(w3, identity)
+def test_a_signature_for_another_agent_or_owner_is_rejected(
+    w3: Web3, identity: Contract, agent_id: int
+) -> None:
     wallet = anvil_account(WALLET)
     deadline = _now(w3) + 120
     typed = agent_wallet_typed_data(
@@ -248,54 +213,56 @@ def test_a_signature_for_another_agent_or_owner_is_rejected(w3: Web3, identity: 
     fn = identity.functions.setAgentWallet(
         agent_id, wallet.address, deadline, sign_agent_wallet(wallet, typed)
     )
-    _reverts("InvalidWalletSignature", lambda: _sender(w3, OWNER).call_fn(fn, "setAgentWallet"))
+    reverts("InvalidWalletSignature", lambda: sender_for(w3, OWNER).call_fn(fn, "setAgentWallet"))
     send, _ = _wallet_call(
         w3, identity, agent_id, wallet.address, wallet, owner=anvil_account(STRANGER).address
     )
-    _reverts("InvalidWalletSignature", send)
+    reverts("InvalidWalletSignature", send)
 
 
-def test_an_expired_or_too_distant_deadline_is_rejected(w3: Web3, identity: Contract) -> None:
-    agent_id = _new_agent(w3, identity)
+def test_an_expired_or_too_distant_deadline_is_rejected(
+    w3: Web3, identity: Contract, agent_id: int
+) -> None:
     wallet = anvil_account(WALLET)
     past = _now(w3) - 1
     send, _ = _wallet_call(w3, identity, agent_id, wallet.address, wallet, deadline=past)
-    args = _reverts("SignatureExpired", send)
+    args = reverts("SignatureExpired", send)
     assert args[0] == past
     far = _now(w3) + 3600
     send, _ = _wallet_call(w3, identity, agent_id, wallet.address, wallet, deadline=far)
-    assert _reverts("DeadlineTooFar", send)[0] == far
+    assert reverts("DeadlineTooFar", send)[0] == far
 
 
-def test_a_replayed_wallet_signature_is_rejected(w3: Web3, identity: Contract) -> None:
-    agent_id = _new_agent(w3, identity)
+def test_a_replayed_wallet_signature_is_rejected(
+    w3: Web3, identity: Contract, agent_id: int
+) -> None:
     wallet = anvil_account(WALLET)
     send, _ = _wallet_call(w3, identity, agent_id, wallet.address, wallet)
     send()
-    _sender(w3, OWNER).call_fn(identity.functions.unsetAgentWallet(agent_id), "unset")
+    sender_for(w3, OWNER).call_fn(identity.functions.unsetAgentWallet(agent_id), "unset")
     assert identity.functions.getAgentWallet(agent_id).call() == "0x" + "00" * 20
-    _reverts("SignatureAlreadyUsed", send)
+    reverts("SignatureAlreadyUsed", send)
     assert identity.functions.getAgentWallet(agent_id).call() == "0x" + "00" * 20
 
 
-def test_the_zero_wallet_and_a_stranger_caller_are_rejected(w3: Web3, identity: Contract) -> None:
-    agent_id = _new_agent(w3, identity)
+def test_the_zero_wallet_and_a_stranger_caller_are_rejected(
+    w3: Web3, identity: Contract, agent_id: int
+) -> None:
     wallet = anvil_account(WALLET)
     zero = "0x" + "00" * 20
     send, _ = _wallet_call(w3, identity, agent_id, zero, wallet)
-    _reverts("ZeroWallet", send)
+    reverts("ZeroWallet", send)
     send, _ = _wallet_call(w3, identity, agent_id, wallet.address, wallet, caller=STRANGER)
-    _reverts("NotAgentOperator", send)
+    reverts("NotAgentOperator", send)
 
 
 def test_a_contract_wallet_is_accepted_through_erc1271_and_only_with_its_key(
-    w3: Web3, identity: Contract
+    w3: Web3, identity: Contract, agent_id: int
 ) -> None:
     art = compile_registries()["ERC1271WalletMock"]
     key_holder = anvil_account(WALLET)
-    receipt = _sender(w3, 0).deploy(art.abi, art.bytecode, [key_holder.address], "wallet mock")
+    receipt = sender_for(w3, 0).deploy(art.abi, art.bytecode, [key_holder.address], "wallet mock")
     contract_wallet = str(receipt["contractAddress"])
-    agent_id = _new_agent(w3, identity)
 
     def sign_raw(signer: LocalAccount) -> Callable[[], Any]:
         deadline = _now(w3) + 120
@@ -311,9 +278,9 @@ def test_a_contract_wallet_is_accepted_through_erc1271_and_only_with_its_key(
             Account.unsafe_sign_hash(agent_wallet_digest(typed), signer.key).signature
         )
         fn = identity.functions.setAgentWallet(agent_id, contract_wallet, deadline, signature)
-        return lambda: _sender(w3, OWNER).call_fn(fn, "setAgentWallet")
+        return lambda: sender_for(w3, OWNER).call_fn(fn, "setAgentWallet")
 
-    _reverts("InvalidWalletSignature", sign_raw(anvil_account(STRANGER)))
+    reverts("InvalidWalletSignature", sign_raw(anvil_account(STRANGER)))
     sign_raw(key_holder)()
     assert identity.functions.getAgentWallet(agent_id).call() == Web3.to_checksum_address(
         contract_wallet
@@ -321,16 +288,15 @@ def test_a_contract_wallet_is_accepted_through_erc1271_and_only_with_its_key(
 
 
 def test_a_transfer_clears_the_wallet_and_the_old_signature_no_longer_fits(
-    w3: Web3, identity: Contract
+    w3: Web3, identity: Contract, agent_id: int
 ) -> None:
-    agent_id = _new_agent(w3, identity)
     wallet = anvil_account(WALLET)
-    set_agent_wallet(_sender(w3, OWNER), identity.address, agent_id, wallet)
+    set_agent_wallet(sender_for(w3, OWNER), identity.address, agent_id, wallet)
     assert identity.functions.getAgentWallet(agent_id).call() == wallet.address
     old_owner, buyer = anvil_account(OWNER).address, anvil_account(BUYER).address
     send_old, _ = _wallet_call(w3, identity, agent_id, wallet.address, wallet, owner=old_owner)
     fn = identity.functions.transferFrom(old_owner, buyer, agent_id)
-    receipt = _sender(w3, OWNER).call_fn(fn, "transfer")
+    receipt = sender_for(w3, OWNER).call_fn(fn, "transfer")
     cleared = identity.events.MetadataSet().process_receipt(receipt, errors=DISCARD)
     assert [(e["args"]["metadataKey"], e["args"]["metadataValue"]) for e in cleared] == [
         ("agentWallet", b"")
@@ -338,12 +304,12 @@ def test_a_transfer_clears_the_wallet_and_the_old_signature_no_longer_fits(
     assert identity.functions.getAgentWallet(agent_id).call() == "0x" + "00" * 20
     assert identity.functions.ownerOf(agent_id).call() == buyer
     # Signed for the previous owner: invalid for the new one (and the old owner is no operator).
-    _reverts("NotAgentOperator", send_old)
+    reverts("NotAgentOperator", send_old)
     fresh_sig_for_old_owner, _ = _wallet_call(
         w3, identity, agent_id, wallet.address, wallet, owner=old_owner, caller=BUYER
     )
-    _reverts("InvalidWalletSignature", fresh_sig_for_old_owner)
-    set_agent_wallet(_sender(w3, BUYER), identity.address, agent_id, wallet)
+    reverts("InvalidWalletSignature", fresh_sig_for_old_owner)
+    set_agent_wallet(sender_for(w3, BUYER), identity.address, agent_id, wallet)
     assert identity.functions.getAgentWallet(agent_id).call() == wallet.address
 
 

@@ -28,6 +28,8 @@ from prover.crypto.rln import keccak256
 from prover.pricing.schedule import PriceSchedule
 from prover.wire.required import VkHashes
 
+from .vault_setup import vault_params
+
 CHAIN_ID = 31337
 VAULT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
 IDENTITY = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512"
@@ -55,17 +57,8 @@ def _schedule(c_max: int = 1000) -> PriceSchedule:
 
 def _view(schedule: PriceSchedule | None = None) -> VaultView:
     schedule = schedule or _schedule()
-    params = VaultParams(
-        unit=10**9,
-        c_max=1000,
-        penalty_max=5000,
-        reserve=5000,
-        min_deposit=10_000,
-        note_ttl_days=30,
+    params = vault_params(
         exit_grace_days=7,
-        exit_delay=2 * 86400,
-        root_epoch=600,
-        root_ttl=3600,
         server_pk_x=SERVER_PK.x,
         server_pk_y=SERVER_PK.y,
         price_schedule_hash="0x" + schedule.schedule_hash().hex(),

@@ -2,44 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-import pytest
 from web3 import Web3
 from web3.contract import Contract
-from web3.exceptions import ContractCustomError
 from web3.logs import DISCARD
 
-from prover.chain.deploy_errors import TransactionRevertedError
 from prover.chain.devkeys import anvil_account
-from prover.chain.erc8004 import deploy_registries, register_agent, registry_abis, registry_contract
-from prover.chain.sender import Sender, decode_revert
 
-OWNER, VALIDATOR, OTHER_VALIDATOR, STRANGER = 1, 6, 7, 2
+from .erc8004_setup import OWNER, reverts, sender_for, view_reverts
 
-
-def _sender(w3: Web3, index: int) -> Sender:
-    return Sender(w3, anvil_account(index), abis=registry_abis())
-
-
-@pytest.fixture(scope="module")
-def registries(w3: Web3) -> tuple[Contract, Contract]:
-    deployed = deploy_registries(_sender(w3, 0))
-    return (
-        registry_contract(w3, "IdentityRegistry", deployed["IdentityRegistry"].address),
-        registry_contract(w3, "ValidationRegistry", deployed["ValidationRegistry"].address),
-    )
-
-
-def _reverts(name: str, action: Callable[[], object]) -> tuple[object, ...]:
-    with pytest.raises(TransactionRevertedError) as info:
-        action()
-    assert info.value.error_name == name, str(info.value)
-    return info.value.error_args
-
-
-def _agent(w3: Web3, identity: Contract) -> int:
-    return register_agent(_sender(w3, OWNER), identity.address, "ipfs://agent").agent_id
+VALIDATOR, OTHER_VALIDATOR, STRANGER = 6, 7, 2
 
 
 def _request(
@@ -58,7 +29,7 @@ def _request(
         uri,
         request_hash,
     )
-    return _sender(w3, caller).call_fn(fn, "validationRequest")
+    return sender_for(w3, caller).call_fn(fn, "validationRequest")
 
 
 def _respond(
@@ -73,14 +44,12 @@ def _respond(
     fn = validation.functions.validationResponse(
         request_hash, response, "ipfs://evidence", b"\x22" * 32, tag
     )
-    return _sender(w3, caller).call_fn(fn, "validationResponse")
+    return sender_for(w3, caller).call_fn(fn, "validationResponse")
 
 
 def test_the_agent_requests_and_its_validator_answers_and_the_last_answer_stands(
-    w3: Web3, registries: tuple[Contract, Contract]
+    w3: Web3, identity: Contract, validation: Contract, agent_id: int
 ) -> None:
-    identity, validation = registries
-    agent_id = _agent(w3, identity)
     request_hash = Web3.keccak(text=f"job-{agent_id}")
     validator = anvil_account(VALIDATOR).address
     receipt = _request(w3, validation, agent_id, request_hash)
@@ -116,53 +85,45 @@ def test_the_agent_requests_and_its_validator_answers_and_the_last_answer_stands
 
 
 def test_only_the_owner_or_an_operator_may_request_and_requests_are_unique(
-    w3: Web3, registries: tuple[Contract, Contract]
+    w3: Web3, validation: Contract, agent_id: int
 ) -> None:
-    identity, validation = registries
-    agent_id = _agent(w3, identity)
     request_hash = Web3.keccak(text=f"unique-{agent_id}")
-    args = _reverts(
+    args = reverts(
         "NotAgentOperator",
         lambda: _request(w3, validation, agent_id, request_hash, caller=STRANGER),
     )
     assert args == (anvil_account(STRANGER).address, agent_id)
     _request(w3, validation, agent_id, request_hash)
-    assert _reverts(
+    assert reverts(
         "RequestAlreadyExists", lambda: _request(w3, validation, agent_id, request_hash)
     ) == (request_hash,)
     fresh = Web3.keccak(text=f"other-{agent_id}")
-    _reverts("ZeroValidator", lambda: _request(w3, validation, agent_id, fresh, validator=-1))
-    _reverts("ZeroRequestHash", lambda: _request(w3, validation, agent_id, b"\x00" * 32))
-    _reverts("EmptyRequestURI", lambda: _request(w3, validation, agent_id, fresh, uri=""))
-    _reverts("ERC721NonexistentToken", lambda: _request(w3, validation, 10**9, fresh))
+    reverts("ZeroValidator", lambda: _request(w3, validation, agent_id, fresh, validator=-1))
+    reverts("ZeroRequestHash", lambda: _request(w3, validation, agent_id, b"\x00" * 32))
+    reverts("EmptyRequestURI", lambda: _request(w3, validation, agent_id, fresh, uri=""))
+    reverts("ERC721NonexistentToken", lambda: _request(w3, validation, 10**9, fresh))
 
 
 def test_only_the_named_validator_may_answer_within_zero_to_one_hundred(
-    w3: Web3, registries: tuple[Contract, Contract]
+    w3: Web3, validation: Contract, agent_id: int
 ) -> None:
-    identity, validation = registries
-    agent_id = _agent(w3, identity)
     request_hash = Web3.keccak(text=f"answer-{agent_id}")
     _request(w3, validation, agent_id, request_hash)
-    args = _reverts(
+    args = reverts(
         "NotValidator", lambda: _respond(w3, validation, request_hash, 50, caller=OTHER_VALIDATOR)
     )
     assert args == (anvil_account(OTHER_VALIDATOR).address, anvil_account(VALIDATOR).address)
-    assert _reverts("ResponseOutOfRange", lambda: _respond(w3, validation, request_hash, 101)) == (
+    assert reverts("ResponseOutOfRange", lambda: _respond(w3, validation, request_hash, 101)) == (
         101,
     )
     unknown = Web3.keccak(text="never requested")
-    assert _reverts("UnknownRequest", lambda: _respond(w3, validation, unknown, 1)) == (unknown,)
-    with pytest.raises(ContractCustomError) as info:
-        validation.functions.getValidationStatus(unknown).call()
-    assert decode_revert(str(info.value.data), registry_abis())[0] == "UnknownRequest"
+    assert reverts("UnknownRequest", lambda: _respond(w3, validation, unknown, 1)) == (unknown,)
+    view_reverts("UnknownRequest", lambda: validation.functions.getValidationStatus(unknown).call())
 
 
 def test_the_summary_averages_answered_requests_filtered_by_validator_and_tag(
-    w3: Web3, registries: tuple[Contract, Contract]
+    w3: Web3, validation: Contract, agent_id: int
 ) -> None:
-    identity, validation = registries
-    agent_id = _agent(w3, identity)
     hashes = [Web3.keccak(text=f"sum-{agent_id}-{i}") for i in range(4)]
     _request(w3, validation, agent_id, hashes[0])
     _request(w3, validation, agent_id, hashes[1])

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from prover.chain.vault import CreditVaultClient
 from prover.crypto.rln import note_id
 
+from .vault_setup import GWEI, D, reverts_with
+
 EPOCH = 600
-GWEI = 10**9
-D = 10_000
 
 
 def test_each_boundary_checkpoints_the_root_after_every_earlier_deposit(
-    eth_vault: CreditVaultClient, alice: str, dev: Any, reverts_with: Callable[..., Any]
+    eth_vault: CreditVaultClient, alice: str, dev: Any
 ) -> None:
     start = (dev.timestamp() // EPOCH + 1) * EPOCH
     dev.advance_to(start + 10)  # epoch e0

@@ -9,29 +9,25 @@ import pytest
 from web3 import Web3
 
 from prover.chain.errors import VaultParamsError
-from prover.chain.vault import deploy_eth_vault, deploy_token_vault
+from prover.chain.vault import CreditVaultClient
 from prover.chain.vault_params import VaultParams
 from prover.crypto.babyjub import BASE8, L, Point, add, mul
 from prover.crypto.rln import service_id
 
-DAY = 86400
+from .vault_setup import DAY, reverts_with
+
 # (0, p - 1) has order 2: on the curve, outside the prime-order subgroup.
 ORDER_TWO = Point(0, 21888242871839275222246405745257275088548364400416034343698204186575808495616)
 
 
 @pytest.fixture
 def deploy_raw(
-    w3: Web3,
-    isolated: None,
-    make_params: Callable[..., VaultParams],
-    deployer: str,
-    poseidon_libraries: dict[str, str],
+    deploy_vault: Callable[..., CreditVaultClient], make_params: Callable[..., VaultParams]
 ) -> Callable[..., Any]:
     """Deploy with overrides that skip the Python-side checks, so the contract's own run."""
 
     def run(**overrides: Any) -> Any:
-        params = make_params().model_copy(update=overrides)
-        return deploy_eth_vault(w3, params, sender=deployer, libraries=poseidon_libraries)
+        return deploy_vault(make_params().model_copy(update=overrides))
 
     return run
 
@@ -64,19 +60,14 @@ def deploy_raw(
     ],
 )
 def test_a_parameter_breaking_a_protocol_rule_is_refused_by_the_constructor(
-    deploy_raw: Callable[..., Any],
-    reverts_with: Callable[..., Any],
-    overrides: dict[str, Any],
-    error: str,
+    deploy_raw: Callable[..., Any], overrides: dict[str, Any], error: str
 ) -> None:
     with reverts_with(error):
         deploy_raw(**overrides)
 
 
 def test_a_verifier_without_a_vk_hash_getter_is_refused_by_the_constructor(
-    deploy_raw: Callable[..., Any],
-    reverts_with: Callable[..., Any],
-    deploy_helper: Callable[..., Any],
+    deploy_raw: Callable[..., Any], deploy_helper: Callable[..., Any]
 ) -> None:
     no_getter = str(deploy_helper("RevertingRecipient").address)  # code, but no VK_HASH()
     for field in ("withdraw_verifier", "slash_verifier"):
@@ -86,7 +77,7 @@ def test_a_verifier_without_a_vk_hash_getter_is_refused_by_the_constructor(
 
 
 def test_a_server_key_of_full_curve_order_is_refused_while_its_subgroup_part_is_accepted(
-    deploy_raw: Callable[..., Any], reverts_with: Callable[..., Any], server_pk: tuple[int, int]
+    deploy_raw: Callable[..., Any], server_pk: tuple[int, int]
 ) -> None:
     pk = Point(*server_pk)
     mixed = add(pk, ORDER_TWO)  # on the curve, order 2·L
@@ -114,13 +105,11 @@ def test_the_python_params_model_applies_the_same_rules_before_deploying(
 
 def test_params_reads_back_exactly_what_was_deployed_and_the_service_id_matches_python(
     w3: Web3,
-    isolated: None,
+    deploy_vault: Callable[..., CreditVaultClient],
     make_params: Callable[..., VaultParams],
-    deployer: str,
-    poseidon_libraries: dict[str, str],
 ) -> None:
     params = make_params(c_max=7, note_ttl_days=9, exit_grace_days=3, max_depth=16)
-    vault = deploy_eth_vault(w3, params, sender=deployer, libraries=poseidon_libraries)
+    vault = deploy_vault(params)
     assert vault.params() == params
     assert vault.service_id() == service_id(w3.eth.chain_id, vault.address)
     assert vault.asset() == "0x" + "00" * 20
@@ -128,14 +117,8 @@ def test_params_reads_back_exactly_what_was_deployed_and_the_service_id_matches_
 
 
 def test_a_token_vault_needs_a_token_contract(
-    w3: Web3,
-    isolated: None,
-    make_params: Callable[..., VaultParams],
-    deployer: str,
-    alice: str,
-    poseidon_libraries: dict[str, str],
-    reverts_with: Callable[..., Any],
+    deploy_vault: Callable[..., CreditVaultClient], alice: str
 ) -> None:
     with reverts_with("TokenHasNoCode") as err:
-        deploy_token_vault(w3, make_params(), alice, sender=deployer, libraries=poseidon_libraries)
+        deploy_vault(token=alice)
     assert err.args == (alice,)

@@ -9,15 +9,14 @@ from typing import Any
 from web3 import Web3
 
 from prover.chain.tx import send
-from prover.chain.vault import CreditVaultClient, NoteStatus, deploy_eth_vault
-from prover.chain.vault_params import VaultParams
+from prover.chain.vault import CreditVaultClient, NoteStatus
 from prover.crypto.field import P
 from prover.crypto.leanimt import LeanIMT
 from prover.crypto.rln import leaf, note_id
 
-DAY = 86400
-GWEI = 10**9
-MIN = 10_000 * GWEI
+from .vault_setup import DAY, GWEI, D, reverts_with
+
+MIN = D * GWEI
 
 
 def test_a_deposit_appends_the_poseidon_leaf_and_emits_the_twin_trees_root(
@@ -66,7 +65,7 @@ def test_the_append_only_tree_gives_zk_kits_roots_and_depths_for_every_size(
 
 
 def test_an_id_of_zero_or_not_below_p_is_refused_as_non_canonical(
-    eth_vault: CreditVaultClient, alice: str, reverts_with: Callable[..., Any]
+    eth_vault: CreditVaultClient, alice: str
 ) -> None:
     for bad in (0, P, P + 5, 2**256 - 1):
         with reverts_with("IdNotCanonical") as err:
@@ -76,9 +75,7 @@ def test_an_id_of_zero_or_not_below_p_is_refused_as_non_canonical(
     assert eth_vault.note(P - 1).status == NoteStatus.ACTIVE
 
 
-def test_an_id_is_single_use_forever(
-    eth_vault: CreditVaultClient, alice: str, bob: str, reverts_with: Callable[..., Any]
-) -> None:
+def test_an_id_is_single_use_forever(eth_vault: CreditVaultClient, alice: str, bob: str) -> None:
     nid = note_id(42)
     eth_vault.deposit(nid, MIN, sender=alice)
     with reverts_with("IdAlreadyUsed") as err:
@@ -88,16 +85,14 @@ def test_an_id_is_single_use_forever(
 
 
 def test_a_deposit_that_is_not_a_multiple_of_the_unit_is_refused(
-    eth_vault: CreditVaultClient, alice: str, reverts_with: Callable[..., Any]
+    eth_vault: CreditVaultClient, alice: str
 ) -> None:
     with reverts_with("DepositNotMultipleOfUnit") as err:
         eth_vault.deposit(note_id(1), MIN + 1, sender=alice)
     assert err.args == (MIN + 1, GWEI)
 
 
-def test_a_deposit_below_the_minimum_is_refused(
-    eth_vault: CreditVaultClient, alice: str, reverts_with: Callable[..., Any]
-) -> None:
+def test_a_deposit_below_the_minimum_is_refused(eth_vault: CreditVaultClient, alice: str) -> None:
     with reverts_with("DepositBelowMinimum") as err:
         eth_vault.deposit(note_id(1), MIN - GWEI, sender=alice)
     assert err.args == (9_999, 10_000)
@@ -106,16 +101,9 @@ def test_a_deposit_below_the_minimum_is_refused(
 
 
 def test_a_deposit_of_two_to_the_64_units_or_more_is_refused(
-    w3: Web3,
-    isolated: None,
-    make_params: Callable[..., VaultParams],
-    deployer: str,
-    alice: str,
-    dev: Any,
-    poseidon_libraries: dict[str, str],
-    reverts_with: Callable[..., Any],
+    deploy_vault: Callable[..., CreditVaultClient], alice: str, dev: Any
 ) -> None:
-    vault = deploy_eth_vault(w3, make_params(unit=1), sender=deployer, libraries=poseidon_libraries)
+    vault = deploy_vault(unit=1)
     dev.set_balance(alice, 2**70)
     with reverts_with("DepositTooLarge") as err:
         vault.deposit(note_id(1), 2**64, sender=alice)
@@ -125,17 +113,9 @@ def test_a_deposit_of_two_to_the_64_units_or_more_is_refused(
 
 
 def test_a_full_tree_refuses_the_next_deposit(
-    w3: Web3,
-    isolated: None,
-    make_params: Callable[..., VaultParams],
-    deployer: str,
-    alice: str,
-    poseidon_libraries: dict[str, str],
-    reverts_with: Callable[..., Any],
+    deploy_vault: Callable[..., CreditVaultClient], alice: str
 ) -> None:
-    vault = deploy_eth_vault(
-        w3, make_params(max_depth=1), sender=deployer, libraries=poseidon_libraries
-    )
+    vault = deploy_vault(max_depth=1)
     vault.deposit(note_id(1), MIN, sender=alice)
     vault.deposit(note_id(2), MIN, sender=alice)
     with reverts_with("TreeFull") as err:
@@ -144,7 +124,7 @@ def test_a_full_tree_refuses_the_next_deposit(
 
 
 def test_plain_ether_sent_without_deposit_is_refused(
-    w3: Web3, eth_vault: CreditVaultClient, alice: str, reverts_with: Callable[..., Any]
+    w3: Web3, eth_vault: CreditVaultClient, alice: str
 ) -> None:
     with reverts_with(""):
         send(w3, sender=alice, to=eth_vault.address, data="0x", value=MIN)

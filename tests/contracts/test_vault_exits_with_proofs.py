@@ -10,24 +10,16 @@ from prover.chain.tx import send
 from prover.chain.vault import CreditVaultClient, NoteStatus
 from prover.crypto.rln import note_id, nullifier, share, slope, withdrawal_point
 
-DAY = 86400
-GWEI = 10**9
-D = 10_000
+from .vault_setup import DAY, GWEI, D, reverts_with
+
 K = 0xC0FFEE
 NID = note_id(K)
 
 
 def test_a_valid_withdraw_proof_starts_an_exit_whose_share_is_the_next_ticket(
-    proof_vault: CreditVaultClient,
-    withdraw_proof: Callable[..., Any],
-    alice: str,
-    bob: str,
-    carol: str,
-    dev: Any,
+    proof_vault: CreditVaultClient, deposit_and_exit: Callable[..., Any], bob: str, carol: str
 ) -> None:
-    proof_vault.deposit(NID, D * GWEI, sender=alice)
-    proof = withdraw_proof(proof_vault, K, bob)
-    receipt = proof_vault.request_withdrawal(proof.calldata, proof.signals, sender=carol)
+    _proof, receipt = deposit_and_exit(proof_vault, K, bob, sender=carol)
     (event,) = proof_vault.events("WithdrawalRequested", receipt)
     sid = proof_vault.service_id()
     a = slope(K, 0, sid)
@@ -47,7 +39,6 @@ def test_a_copied_withdraw_request_can_only_pay_the_proven_recipient(
     bob: str,
     carol: str,
     dev: Any,
-    reverts_with: Callable[..., Any],
 ) -> None:
     proof_vault.deposit(NID, D * GWEI, sender=alice)
     proof = withdraw_proof(proof_vault, K, bob)
@@ -69,11 +60,7 @@ def test_a_copied_withdraw_request_can_only_pay_the_proven_recipient(
 
 
 def test_every_public_signal_is_bound_by_the_proof(
-    proof_vault: CreditVaultClient,
-    withdraw_proof: Callable[..., Any],
-    alice: str,
-    bob: str,
-    reverts_with: Callable[..., Any],
+    proof_vault: CreditVaultClient, withdraw_proof: Callable[..., Any], alice: str, bob: str
 ) -> None:
     other = note_id(K + 1)
     proof_vault.deposit(NID, D * GWEI, sender=alice)
@@ -101,11 +88,7 @@ def test_every_public_signal_is_bound_by_the_proof(
 
 
 def test_a_proof_for_another_vault_or_deposit_is_rejected(
-    proof_vault: CreditVaultClient,
-    withdraw_proof: Callable[..., Any],
-    alice: str,
-    bob: str,
-    reverts_with: Callable[..., Any],
+    proof_vault: CreditVaultClient, withdraw_proof: Callable[..., Any], alice: str, bob: str
 ) -> None:
     proof_vault.deposit(NID, D * GWEI, sender=alice)
     for kwargs in ({"service_id": proof_vault.service_id() + 1}, {"deposit": D + 1}):
@@ -116,16 +99,12 @@ def test_a_proof_for_another_vault_or_deposit_is_rejected(
 
 def test_a_pending_exit_pays_c_max_to_the_treasury_and_burns_penalty_max(
     proof_vault: CreditVaultClient,
-    withdraw_proof: Callable[..., Any],
-    alice: str,
+    deposit_and_exit: Callable[..., Any],
     bob: str,
     treasury: str,
     dev: Any,
-    reverts_with: Callable[..., Any],
 ) -> None:
-    proof_vault.deposit(NID, D * GWEI, sender=alice)
-    proof = withdraw_proof(proof_vault, K, bob, pending=True)
-    receipt = proof_vault.request_withdrawal(proof.calldata, proof.signals, sender=bob)
+    proof, receipt = deposit_and_exit(proof_vault, K, bob, sender=bob, pending=True)
     (event,) = proof_vault.events("WithdrawalRequested", receipt)
     assert (event["pending"], event["charged"], event["penalties"]) == (True, 1_000, 5_000)
     assert event["nullifierT"] == nullifier(slope(K, 1, proof_vault.service_id()))
@@ -144,17 +123,14 @@ def test_a_pending_exit_pays_c_max_to_the_treasury_and_burns_penalty_max(
 def test_a_recipient_that_refuses_ether_blocks_neither_the_exit_nor_the_treasury(
     w3: Any,
     proof_vault: CreditVaultClient,
-    withdraw_proof: Callable[..., Any],
+    deposit_and_exit: Callable[..., Any],
     deploy_helper: Callable[..., Any],
     alice: str,
     treasury: str,
     dev: Any,
-    reverts_with: Callable[..., Any],
 ) -> None:
     refuser = deploy_helper("RevertingRecipient")
-    proof_vault.deposit(NID, D * GWEI, sender=alice)
-    proof = withdraw_proof(proof_vault, K, refuser.address, pending=True)
-    proof_vault.request_withdrawal(proof.calldata, proof.signals, sender=alice)
+    deposit_and_exit(proof_vault, K, refuser.address, sender=alice, pending=True)
     dev.advance(2 * DAY)
     proof_vault.finalize_withdrawal(NID, sender=alice)
     with reverts_with("PaymentFailed"):
@@ -208,20 +184,18 @@ def test_an_exit_from_a_server_signed_state_pays_what_the_state_has_not_spent(
 
 
 def test_a_stale_exit_reveals_the_secret_and_is_slashed_inside_the_window(
-    proof_vault: CreditVaultClient, proofs: Any, withdraw_proof: Callable[..., Any], alice: str,
-    bob: str, carol: str, treasury: str, dev: Any, reverts_with: Callable[..., Any],
+    proof_vault: CreditVaultClient, proofs: Any, deposit_and_exit: Callable[..., Any], bob: str,
+    carol: str, treasury: str, dev: Any,
 ) -> None:  # fmt: skip
     from prover.crypto.rln import recover_secret
 
-    proof_vault.deposit(NID, D * GWEI, sender=alice)
     sid = proof_vault.service_id()
     # The note spent ticket 0 on a paid call at some x: the gateway stored (x, y) for it.
     x_call = 987_654_321
     a0 = slope(K, 0, sid)
     y_call = share(K, a0, x_call)
     # The owner then exits from the stale genesis state: ticket 0 again, at x_w.
-    proof = withdraw_proof(proof_vault, K, bob)
-    receipt = proof_vault.request_withdrawal(proof.calldata, proof.signals, sender=bob)
+    _proof, receipt = deposit_and_exit(proof_vault, K, bob, sender=bob)
     (event,) = proof_vault.events("WithdrawalRequested", receipt)
     assert event["nullifierT"] == nullifier(a0)  # the gateway sees a spent nullifier
     k = recover_secret(x_call, y_call, withdrawal_point(sid), event["yW"])

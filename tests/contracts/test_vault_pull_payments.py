@@ -9,51 +9,42 @@ import pytest
 from web3 import Web3
 
 from prover.chain.tx import send
-from prover.chain.vault import CreditVaultClient, deploy_eth_vault
-from prover.chain.vault_params import VaultParams
+from prover.chain.vault import CreditVaultClient
 from prover.crypto.rln import note_id
 
-DAY = 86400
-GWEI = 10**9
-D = 10_000
+from .vault_setup import DAY, GWEI, D, reverts_with
 
-
-def sweep(vault: CreditVaultClient, ids: list[int], alice: str, dev: Any) -> None:
-    """Deposit notes, let them expire past the grace period, sweep them to the treasury."""
-    for nid in ids:
-        vault.deposit(nid, D * GWEI, sender=alice)
-    dev.advance((30 + 3) * DAY)
-    for nid in ids:
-        vault.claim_expired(nid, sender=alice)
+Owed = Callable[[str], tuple[Any, CreditVaultClient]]
 
 
 @pytest.fixture
-def vault_paying(
-    w3: Web3,
-    isolated: None,
-    make_params: Callable[..., VaultParams],
-    deployer: str,
-    poseidon_libraries: dict[str, str],
-) -> Callable[[str], CreditVaultClient]:
-    def make(treasury: str) -> CreditVaultClient:
-        params = make_params(treasury=treasury)
-        return deploy_eth_vault(w3, params, sender=deployer, libraries=poseidon_libraries)
+def owed_to_helper(
+    deploy_vault: Callable[..., CreditVaultClient],
+    deploy_helper: Callable[..., Any],
+    alice: str,
+    dev: Any,
+) -> Owed:
+    """`payee, vault = owed_to_helper("RevertingRecipient")`: a vault whose treasury is that
+    contracts/test/ helper, owed 2·D: alice's two notes expired past the grace period, swept."""
+
+    def make(name: str) -> tuple[Any, CreditVaultClient]:
+        payee = deploy_helper(name)
+        vault = deploy_vault(treasury=payee.address)
+        ids = [note_id(1), note_id(2)]
+        for nid in ids:
+            vault.deposit(nid, D * GWEI, sender=alice)
+        dev.advance((30 + 3) * DAY)
+        for nid in ids:
+            vault.claim_expired(nid, sender=alice)
+        return payee, vault
 
     return make
 
 
 def test_a_treasury_that_refuses_ether_cannot_block_other_payees_and_can_pull_elsewhere(
-    w3: Web3,
-    vault_paying: Callable[[str], CreditVaultClient],
-    deploy_helper: Callable[..., Any],
-    alice: str,
-    bob: str,
-    dev: Any,
-    reverts_with: Callable[..., Any],
+    w3: Web3, owed_to_helper: Owed, alice: str, bob: str
 ) -> None:
-    refuser = deploy_helper("RevertingRecipient")
-    vault = vault_paying(refuser.address)
-    sweep(vault, [note_id(1), note_id(2)], alice, dev)
+    refuser, vault = owed_to_helper("RevertingRecipient")
     assert vault.owed(refuser.address) == 2 * D * GWEI
     # Its own pull fails (and only its own) ...
     with reverts_with("PaymentFailed") as err:
@@ -73,15 +64,9 @@ def test_a_treasury_that_refuses_ether_cannot_block_other_payees_and_can_pull_el
 
 
 def test_a_payee_that_reenters_on_payment_is_paid_exactly_once(
-    w3: Web3,
-    vault_paying: Callable[[str], CreditVaultClient],
-    deploy_helper: Callable[..., Any],
-    alice: str,
-    dev: Any,
+    w3: Web3, owed_to_helper: Owed, alice: str
 ) -> None:
-    attacker = deploy_helper("ReentrantRecipient")
-    vault = vault_paying(attacker.address)
-    sweep(vault, [note_id(1), note_id(2)], alice, dev)
+    attacker, vault = owed_to_helper("ReentrantRecipient")
     vault.deposit(note_id(3), D * GWEI, sender=alice)  # value the attacker must not reach
     send(w3, sender=alice, to=attacker.address, data=attacker.encode_abi("pull", [vault.address]))
     assert w3.eth.get_balance(attacker.address) == 2 * D * GWEI

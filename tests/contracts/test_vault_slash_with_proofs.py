@@ -8,19 +8,14 @@ from typing import Any
 from prover.chain.vault import CreditVaultClient, NoteStatus
 from prover.crypto.rln import note_id
 
-DAY = 86400
-GWEI = 10**9
-D = 10_000
+from .vault_setup import DAY, GWEI, D, reverts_with
+
 K = 0x5EC2E7
 NID = note_id(K)
 
 
 def test_a_slash_of_an_active_note_pays_the_whole_deposit_to_the_treasury(
-    proof_vault: CreditVaultClient,
-    proofs: Any,
-    alice: str,
-    carol: str,
-    treasury: str,
+    proof_vault: CreditVaultClient, proofs: Any, alice: str, carol: str, treasury: str
 ) -> None:
     proof_vault.deposit(NID, D * GWEI, sender=alice)
     proof = proofs.slash(K, proof_vault.service_id())
@@ -37,17 +32,13 @@ def test_a_slash_of_an_active_note_pays_the_whole_deposit_to_the_treasury(
 def test_a_slash_inside_the_exit_window_cancels_the_exit_and_pays_the_treasury(
     proof_vault: CreditVaultClient,
     proofs: Any,
-    withdraw_proof: Callable[..., Any],
-    alice: str,
+    deposit_and_exit: Callable[..., Any],
     bob: str,
     carol: str,
     treasury: str,
     dev: Any,
-    reverts_with: Callable[..., Any],
 ) -> None:
-    proof_vault.deposit(NID, D * GWEI, sender=alice)
-    wd = withdraw_proof(proof_vault, K, bob)
-    proof_vault.request_withdrawal(wd.calldata, wd.signals, sender=bob)
+    deposit_and_exit(proof_vault, K, bob, sender=bob)
     dev.advance(2 * DAY - 60)  # still inside the window
     sl = proofs.slash(K, proof_vault.service_id())
     receipt = proof_vault.slash_with_signals(sl.calldata, sl.signals, sender=carol)
@@ -61,11 +52,7 @@ def test_a_slash_inside_the_exit_window_cancels_the_exit_and_pays_the_treasury(
 
 
 def test_a_slash_proof_for_another_note_or_vault_is_rejected(
-    proof_vault: CreditVaultClient,
-    proofs: Any,
-    alice: str,
-    carol: str,
-    reverts_with: Callable[..., Any],
+    proof_vault: CreditVaultClient, proofs: Any, alice: str, carol: str
 ) -> None:
     other = note_id(K + 1)
     proof_vault.deposit(NID, D * GWEI, sender=alice)
@@ -85,16 +72,12 @@ def test_a_slash_proof_for_another_note_or_vault_is_rejected(
 def test_a_closed_note_cannot_be_slashed(
     proof_vault: CreditVaultClient,
     proofs: Any,
-    withdraw_proof: Callable[..., Any],
-    alice: str,
+    deposit_and_exit: Callable[..., Any],
     bob: str,
     carol: str,
     dev: Any,
-    reverts_with: Callable[..., Any],
 ) -> None:
-    proof_vault.deposit(NID, D * GWEI, sender=alice)
-    wd = withdraw_proof(proof_vault, K, bob)
-    proof_vault.request_withdrawal(wd.calldata, wd.signals, sender=bob)
+    deposit_and_exit(proof_vault, K, bob, sender=bob)
     dev.advance(2 * DAY)
     proof_vault.finalize_withdrawal(NID, sender=bob)
     sl = proofs.slash(K, proof_vault.service_id())

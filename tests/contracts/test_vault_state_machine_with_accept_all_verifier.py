@@ -7,16 +7,14 @@ file covers the bookkeeping and every refusal that comes before or after verific
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from prover.chain.vault import CreditVaultClient, NoteStatus
 from prover.crypto.field import P
 from prover.crypto.rln import note_id
 
-DAY = 86400
-GWEI = 10**9
-D = 10_000
+from .vault_setup import DAY, GWEI, D, reverts_with
+
 NO_PROOF = bytes(256)
 NID = note_id(77)
 
@@ -59,13 +57,7 @@ def test_an_exit_records_recipient_and_amounts_with_an_accept_all_verifier(
 
 
 def test_finalizing_credits_recipient_treasury_and_burn_counter_with_an_accept_all_verifier(
-    eth_vault: CreditVaultClient,
-    alice: str,
-    bob: str,
-    carol: str,
-    treasury: str,
-    dev: Any,
-    reverts_with: Callable[..., Any],
+    eth_vault: CreditVaultClient, alice: str, bob: str, carol: str, treasury: str, dev: Any
 ) -> None:
     exiting(eth_vault, alice, bob, charged=1_234, penalties=5_000)
     with reverts_with("ExitDelayNotElapsed") as err:
@@ -93,7 +85,7 @@ def test_finalizing_credits_recipient_treasury_and_burn_counter_with_an_accept_a
 
 
 def test_exit_requests_check_every_rule_before_the_proof_with_an_accept_all_verifier(
-    eth_vault: CreditVaultClient, alice: str, bob: str, dev: Any, reverts_with: Callable[..., Any]
+    eth_vault: CreditVaultClient, alice: str, bob: str, dev: Any
 ) -> None:
     with reverts_with("NoteNotActive") as err:
         eth_vault.request_withdrawal_raw(NO_PROOF, NID, bob, False, outputs(), sender=alice)
@@ -126,13 +118,7 @@ def test_exit_requests_check_every_rule_before_the_proof_with_an_accept_all_veri
 
 
 def test_after_the_grace_period_exits_are_refused_and_sweeps_allowed_with_an_accept_all_verifier(
-    eth_vault: CreditVaultClient,
-    alice: str,
-    bob: str,
-    carol: str,
-    treasury: str,
-    dev: Any,
-    reverts_with: Callable[..., Any],
+    eth_vault: CreditVaultClient, alice: str, bob: str, carol: str, treasury: str, dev: Any
 ) -> None:
     eth_vault.deposit(NID, D * GWEI, sender=alice)
     expiry = eth_vault.note(NID).expiry
@@ -154,12 +140,7 @@ def test_after_the_grace_period_exits_are_refused_and_sweeps_allowed_with_an_acc
 
 
 def test_an_exiting_note_is_never_swept_and_finalizes_late_with_an_accept_all_verifier(
-    eth_vault: CreditVaultClient,
-    alice: str,
-    bob: str,
-    carol: str,
-    dev: Any,
-    reverts_with: Callable[..., Any],
+    eth_vault: CreditVaultClient, alice: str, bob: str, carol: str, dev: Any
 ) -> None:
     exiting(eth_vault, alice, bob)
     dev.advance(60 * DAY)
@@ -170,13 +151,7 @@ def test_an_exiting_note_is_never_swept_and_finalizes_late_with_an_accept_all_ve
 
 
 def test_a_slash_cancels_an_exit_and_pays_the_treasury_with_an_accept_all_verifier(
-    eth_vault: CreditVaultClient,
-    alice: str,
-    bob: str,
-    carol: str,
-    treasury: str,
-    dev: Any,
-    reverts_with: Callable[..., Any],
+    eth_vault: CreditVaultClient, alice: str, bob: str, carol: str, treasury: str, dev: Any
 ) -> None:
     exiting(eth_vault, alice, bob, charged=10)
     receipt = eth_vault.slash(NO_PROOF, NID, sender=carol)
@@ -199,13 +174,7 @@ def test_a_slash_cancels_an_exit_and_pays_the_treasury_with_an_accept_all_verifi
 
 
 def test_owed_value_is_pulled_once_and_nothing_owed_is_refused_with_an_accept_all_verifier(
-    eth_vault: CreditVaultClient,
-    w3: Any,
-    alice: str,
-    bob: str,
-    carol: str,
-    dev: Any,
-    reverts_with: Callable[..., Any],
+    eth_vault: CreditVaultClient, w3: Any, alice: str, bob: str, carol: str, dev: Any
 ) -> None:
     exiting(eth_vault, alice, bob, charged=100)
     dev.advance(2 * DAY)

@@ -9,30 +9,24 @@ import pytest
 from web3 import Web3
 
 from prover.chain.tx import send
-from prover.chain.vault import CreditVaultClient, NoteStatus, deploy_token_vault
-from prover.chain.vault_params import VaultParams
+from prover.chain.vault import CreditVaultClient, NoteStatus
 from prover.crypto.rln import leaf, note_id
 
-DAY = 86400
+from .vault_setup import DAY, D, reverts_with
+
 UNIT = 1_000  # base units per accounting unit (e.g. a 6-decimal token: 0.001 per unit)
-D = 10_000
 
 
 @pytest.fixture
 def token_setup(
     w3: Web3,
-    isolated: None,
-    make_params: Callable[..., VaultParams],
-    deployer: str,
+    deploy_vault: Callable[..., CreditVaultClient],
     alice: str,
-    poseidon_libraries: dict[str, str],
     deploy_helper: Callable[..., Any],
 ) -> Callable[[int], tuple[Any, CreditVaultClient]]:
     def make(fee: int) -> tuple[Any, CreditVaultClient]:
         token = deploy_helper("FeeOnTransferToken", fee)
-        vault = deploy_token_vault(
-            w3, make_params(unit=UNIT), token.address, sender=deployer, libraries=poseidon_libraries
-        )
+        vault = deploy_vault(token=token.address, unit=UNIT)
         send(w3, sender=alice, to=token.address, data=token.encode_abi("mint", [alice, 10**12]))
         data = token.encode_abi("approve", [vault.address, 2**256 - 1])
         send(w3, sender=alice, to=token.address, data=data)
@@ -42,10 +36,7 @@ def token_setup(
 
 
 def test_a_plain_token_deposit_credits_the_amount_and_pays_back_in_tokens(
-    token_setup: Callable[[int], tuple[Any, CreditVaultClient]],
-    alice: str,
-    treasury: str,
-    dev: Any,
+    token_setup: Callable[[int], tuple[Any, CreditVaultClient]], alice: str, treasury: str, dev: Any
 ) -> None:
     token, vault = token_setup(0)
     nid = note_id(5)
@@ -63,8 +54,7 @@ def test_a_plain_token_deposit_credits_the_amount_and_pays_back_in_tokens(
 
 
 def test_a_fee_on_transfer_deposit_is_credited_for_what_actually_arrived(
-    token_setup: Callable[[int], tuple[Any, CreditVaultClient]],
-    alice: str,
+    token_setup: Callable[[int], tuple[Any, CreditVaultClient]], alice: str
 ) -> None:
     fee = 3 * UNIT
     _token, vault = token_setup(fee)
@@ -77,9 +67,7 @@ def test_a_fee_on_transfer_deposit_is_credited_for_what_actually_arrived(
 
 
 def test_a_fee_on_transfer_deposit_whose_net_amount_is_not_a_multiple_of_the_unit_is_refused(
-    token_setup: Callable[[int], tuple[Any, CreditVaultClient]],
-    alice: str,
-    reverts_with: Callable[..., Any],
+    token_setup: Callable[[int], tuple[Any, CreditVaultClient]], alice: str
 ) -> None:
     _token, vault = token_setup(7)
     nid = note_id(7)
@@ -91,9 +79,7 @@ def test_a_fee_on_transfer_deposit_whose_net_amount_is_not_a_multiple_of_the_uni
 
 
 def test_a_token_deposit_without_allowance_reverts_in_the_token(
-    token_setup: Callable[[int], tuple[Any, CreditVaultClient]],
-    bob: str,
-    reverts_with: Callable[..., Any],
+    token_setup: Callable[[int], tuple[Any, CreditVaultClient]], bob: str
 ) -> None:
     _token, vault = token_setup(0)
     with reverts_with("ERC20InsufficientAllowance"):
