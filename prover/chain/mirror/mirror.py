@@ -26,16 +26,16 @@ from prover.chain.mirror.errors import (
     MirrorMismatchError,
     MirrorReorgError,
 )
-from prover.chain.mirror.events import decode, fetch_logs, vault_contract
+from prover.chain.mirror.events import vault_contract
 from prover.chain.mirror.finality import BlockRef, Finality, block_ref, finality_point
 from prover.chain.mirror.models import (
     Checkpoint,
     CheckpointEvent,
     DepositRecord,
     SyncReport,
-    VaultEvent,
     WithdrawalRecord,
 )
+from prover.chain.mirror.ranges import read_range, tally
 from prover.chain.mirror.state import MirrorState
 from prover.chain.vault import CreditVaultClient, NoteStatus
 from prover.crypto import rln
@@ -178,7 +178,9 @@ class VaultMirror:
             hi = min(lo + self.chunk_blocks - 1, end)
             assert point is not None
             upto = point if hi == point.number else block_ref(self.w3, hi)
-            events, block_times = self._decode_range(lo, hi)
+            events, block_times = read_range(
+                self.w3, self._contract, self.vault, lo, hi, self._state.next_seq
+            )
             try:
                 self._state.apply(events, block_times)  # validated in memory first
                 self.db.ingest(events, upto)  # then one transaction with the progress mark
@@ -187,13 +189,7 @@ class VaultMirror:
                 raise
             self._progress = upto
             self._refresh_index()
-            for e in events:
-                if isinstance(e, DepositRecord):
-                    counts["deposits"] += 1
-                elif isinstance(e, WithdrawalRecord):
-                    counts["withdrawals"] += 1
-                else:
-                    counts["other_events"] += 1
+            tally(counts, events)
         self._synced_at = self._clock()
         return SyncReport(
             from_block=start,
@@ -201,31 +197,6 @@ class VaultMirror:
             finality_block=None if point is None else point.number,
             **counts,
         )
-
-    def _decode_range(self, lo: int, hi: int) -> tuple[list[VaultEvent], dict[int, int]]:
-        """The mirrored events of `[lo, hi]` and the timestamps of the blocks holding them."""
-        times: dict[int, int] = {}
-
-        def timestamp_of(block: int) -> int:
-            if block not in times:
-                times[block] = block_ref(self.w3, block).timestamp
-            return times[block]
-
-        seq = self._state.next_seq
-
-        def next_seq() -> int:
-            nonlocal seq
-            seq += 1
-            return seq - 1
-
-        out = []
-        for log in fetch_logs(self.w3, self.vault, lo, hi):
-            event = decode(self._contract, log, timestamp_of, next_seq)
-            if isinstance(event, CheckpointEvent):
-                timestamp_of(event.at.block_number)  # its epoch is checked against the block
-            if event is not None:
-                out.append(event)
-        return out, times
 
     # ------------------------------------------------------------------ reads
 

@@ -13,7 +13,6 @@ After a crash or timeout, `pending(note_id)` returns the bound request; resend e
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,14 +20,10 @@ from types import TracebackType
 
 from prover.client.wallet import crashpoints
 from prover.client.wallet.errors import (
-    InsufficientCreditError,
     NoPendingTicketError,
-    NoteExpiredError,
-    NoteStatusError,
     TicketBoundError,
     UnknownNoteError,
     WalletClosedError,
-    WalletError,
 )
 from prover.client.wallet.locks import NoteLeases
 from prover.client.wallet.models import (
@@ -38,7 +33,6 @@ from prover.client.wallet.models import (
     NoteStatus,
     PendingTicket,
     ServiceParams,
-    StoredRequest,
 )
 from prover.client.wallet.records import (
     CallCompleted,
@@ -50,12 +44,12 @@ from prover.client.wallet.records import (
     TicketBound,
 )
 from prover.client.wallet.recovery import FetchState, walk
-from prover.client.wallet.replies import next_state, ticket_nullifier
+from prover.client.wallet.replies import next_state
 from prover.client.wallet.sealing import KdfParams
 from prover.client.wallet.store import WalletStore
+from prover.client.wallet.tickets import fresh_note, new_ticket, refusal
 from prover.client.wallet.transfer import ImportReport, export_notes, import_notes
-from prover.crypto import P, RequestFields, canonical_request, commit, genesis_opening, note_id
-from prover.crypto import request_x as compute_x
+from prover.crypto import RequestFields, canonical_request
 from prover.wire.fields import Hash32
 from prover.wire.response import PaymentResponse
 
@@ -147,7 +141,7 @@ class Wallet:
                 for key in sorted(store.contents.notes)
                 if (note := store.contents.notes[key]).service.service_id == service_id
                 and note.pending is None
-                and _refusal(note, service_id, today) is None
+                and refusal(note, service_id, today) is None
             ]
 
     def balance(self, note_id: int) -> int:
@@ -158,11 +152,7 @@ class Wallet:
 
     def new_note(self, service: ServiceParams) -> Note:
         """Draw a fresh secret k (never reused: each note has its own) and store the note."""
-        k = 1 + secrets.randbelow(P - 1)  # a fresh k per note; the ledger refuses a known ID
-        nid = note_id(k)
-        genesis = genesis_opening(k, nid, service.service_id)
-        state = NoteState(n=0, C=0, P=0, rho=genesis.rho, E=commit(genesis))
-        note = Note(id=nid, k=k, service=service, status=NoteStatus.CREATED, state=state)
+        note = fresh_note(service)
         self._write(NoteAdded(note=note))
         return note
 
@@ -201,20 +191,7 @@ class Wallet:
                     "retry that request",
                     field="request",
                 )
-            refusal = _refusal(note, request.service_id, request.today)
-            if refusal is not None:
-                raise refusal
-            x = compute_x(request)
-            if x == 0:
-                raise WalletError("request hashes to x = 0; draw a new request id", field="x")
-            ticket = PendingTicket(
-                note_id=note_id,
-                n=note.state.n,
-                request=StoredRequest.of(request),
-                canonical=canonical,
-                x=x,
-                nullifier=ticket_nullifier(note.k, note.state.n, note.service.service_id),
-            )
+            ticket = new_ticket(note, request, canonical)
             crashpoints.reached("begin_call.before_record")
             store.append(TicketBound(pending=ticket))
             crashpoints.reached("begin_call.after_record")
@@ -316,22 +293,3 @@ def _get(store: WalletStore, nid: int) -> Note:
     if note is None:
         raise UnknownNoteError(f"no note with ID {nid} in the wallet", field="note_id")
     return note
-
-
-def _refusal(note: Note, service_id: int, today: int) -> WalletError | None:
-    """Why `note` cannot bind a new call for `service_id` on day `today`, or None."""
-    if note.status is not NoteStatus.ACTIVE:
-        return NoteStatusError(f"note {note.id} is {note.status}; it cannot pay", field="status")
-    if service_id != note.service.service_id:
-        return WalletError("request is for another service than the note's", field="service_id")
-    assert note.deposit is not None
-    if today > note.deposit.expiry:
-        return NoteExpiredError(
-            f"day {today} is after the note's expiry {note.deposit.expiry}", field="today"
-        )
-    if not note.can_pay:
-        return InsufficientCreditError(
-            f"note {note.id} cannot pay c_max: balance {note.balance} < {note.service.c_max}",
-            field="balance",
-        )
-    return None

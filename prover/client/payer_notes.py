@@ -1,0 +1,81 @@
+"""Choosing the note that pays a call (PROTOCOL §13: a random pick per call).
+
+A note pays one call at a time: it is leased for the whole call, across threads and processes.
+Concurrent calls take other notes; when every payable note is in flight the call waits for one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import time
+from dataclasses import dataclass, field
+
+from prover.client.client_errors import NoPayableNoteError, NotesBusyError
+from prover.client.wallet import Note, NoteBusyError, Wallet
+
+BUSY_POLL_S = 0.05
+
+
+@dataclass
+class NotePicker:
+    """Leases payable notes at random; remembers which ones this payer has in flight."""
+
+    rng: random.Random = field(default_factory=random.SystemRandom)
+    busy: set[int] = field(default_factory=set)
+
+    async def pick(
+        self,
+        wallet: Wallet,
+        service_id: int,
+        today: int,
+        size: int,
+        stack: contextlib.ExitStack,
+        wait_s: float,
+    ) -> Note:
+        """Lease a note that can pay today and is inside a checkpoint of `size` leaves; the
+        lease ends with `stack`. Waits up to `wait_s` while our payable notes are in flight."""
+        deadline = time.monotonic() + wait_s
+        while True:  # calls on one note are serialised: wait while our notes are in flight
+            candidates = self.usable(wallet, service_id, today, size)
+            if candidates:
+                try:
+                    return self.lease(wallet, candidates, stack)
+                except NotesBusyError:
+                    pass
+            elif not self.busy:
+                raise NoPayableNoteError(
+                    "no note can pay: deposit one (`zkcredits client deposit`), or wait for the "
+                    "next checkpoint after a deposit"
+                )
+            if time.monotonic() >= deadline:
+                raise NotesBusyError(
+                    f"every payable note stayed busy for {wait_s} s (one call per note)"
+                )
+            await asyncio.sleep(BUSY_POLL_S)
+
+    @staticmethod
+    def usable(wallet: Wallet, service_id: int, today: int, size: int) -> list[Note]:
+        """Payable notes whose deposit is inside the checkpoint the proof will use."""
+        return [
+            note
+            for note in wallet.payable_notes(service_id, today)
+            if note.deposit is not None and note.deposit.leaf_index < size
+        ]
+
+    def lease(self, wallet: Wallet, candidates: list[Note], stack: contextlib.ExitStack) -> Note:
+        """Lease a random free note among `candidates`."""
+        order = list(candidates)
+        self.rng.shuffle(order)
+        for note in order:
+            if note.id in self.busy:
+                continue
+            try:
+                stack.enter_context(wallet.lease(note.id))
+            except NoteBusyError:
+                continue
+            self.busy.add(note.id)
+            stack.callback(self.busy.discard, note.id)
+            return note
+        raise NotesBusyError(f"all {len(candidates)} payable notes are serving other calls")
