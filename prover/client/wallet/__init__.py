@@ -1,9 +1,9 @@
 """The user's wallet: notes, signed states and pending tickets, encrypted and crash-safe.
 
 `Wallet` is the API (see `wallet.py`); `models` the typed records; `sealing` + `journal` +
-`store` the on-disk format; `ledger` the note state machine; `tickets` the pure ticket rules (fresh note, next ticket);
-`replies` the check of a gateway
-reply; `recovery` the walk of `GET /state/{nullifier}`; `transfer` export and import.
+`store` the on-disk format; `ledger` the note state machine; `tickets` the pure ticket rules
+(fresh note, next ticket); `replies` the check of a gateway reply; `recovery` the walk of
+`GET /state/{nullifier}`; `transfer` export and import.
 """
 
 from prover.client.wallet.errors import (
