@@ -2,8 +2,14 @@
 
 keys = CircuitKeys.load("request")
 with Prover(keys) as prover:
-    proof = prover.prove(inputs)          # witness (Node) → R1CS check → prove → self-verify
+    proof = prover.prove(inputs)          # witness (Node) → [R1CS check ∥ prove] → self-verify
     assert keys.verify(proof)             # ~2 ms, groth16py's prepared verifier
+
+groth16py proves on one core and releases the GIL, so while it proves on the calling thread, a
+worker thread reads the witness and checks every R1CS constraint on the other core.
+A proof is returned only after the check passed and the proof verified; otherwise it is
+discarded and a typed error raised (a proof is spent only when sent, so the overlap keeps
+"never spend a ticket on a bad witness").
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import os
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -24,6 +31,7 @@ from prover.circuits.artifacts import CIRCUITS_BUILD_DIR, KEYS_DIR, CircuitArtif
 from prover.circuits.atomic import sha256_file
 from prover.circuits.errors import (
     ArtifactError,
+    CircuitError,
     MalformedProofError,
     ProvingFailedError,
     WitnessFailedError,
@@ -144,11 +152,13 @@ class Prover:
         scratch_root = "/dev/shm" if os.path.isdir("/dev/shm") else None
         self._scratch = tempfile.TemporaryDirectory(prefix="zkcredits-wtns-", dir=scratch_root)
         self._counter = itertools.count()
+        self._checking = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zkcredits-r1cs")
         self.last_timings: dict[str, float] = {}
-        """Seconds spent per stage by the last call: witness, check, prove, verify."""
+        """Seconds per stage of the last call: witness, check (read + R1CS check, on the worker,
+        overlapping prove), prove (groth16py), check_wait (check left after prove), verify."""
 
     def prove(self, inputs: Mapping[str, Any]) -> Proof:
-        """Witness in Node → R1CS check → `prove_wtns` → self-verify; never an invalid proof."""
+        """Witness in Node → [R1CS check ∥ `prove_wtns`] → self-verify; never an invalid proof."""
         wtns = Path(self._scratch.name) / f"{next(self._counter)}.wtns"
         try:
             art = self.keys.artifacts
@@ -162,8 +172,48 @@ class Prover:
             wtns.unlink(missing_ok=True)
 
     def prove_wtns(self, wtns: Path) -> Proof:
-        """Prove from a `.wtns` file (any generator), after checking it satisfies the circuit."""
+        """Prove from a `.wtns` file (any generator); never returns a proof of a bad witness.
+
+        groth16py proves on this thread (GIL released) while the worker thread reads the
+        witness and checks it against every R1CS constraint. If the check fails, the proof is
+        discarded and the check's typed error raised; the proof must then self-verify.
+        """
         t0 = time.perf_counter()
+        check = self._checking.submit(self._read_checked, wtns)
+        try:
+            blob = guarded(
+                ProvingFailedError,
+                f"proving {self.keys.name}",
+                groth16py.prove_wtns,
+                self.keys.proving_key,
+                str(wtns),
+            )
+        except CircuitError:
+            check.result()  # a bad witness explains a failed proof best: its error wins
+            raise
+        except BaseException:
+            wait([check])  # no work outlives the call
+            raise
+        t1 = time.perf_counter()
+        signals, check_s = check.result()  # raises the check's error: the proof is discarded
+        t2 = time.perf_counter()
+        proof = Proof(calldata=blob, public_signals=signals)
+        if not self.keys.verify(proof):
+            raise ProvingFailedError(
+                f"{self.keys.name}: the proof does not verify (unsatisfied witness or wrong keys)"
+            )
+        t3 = time.perf_counter()
+        self.last_timings = {
+            "check": check_s,
+            "prove": t1 - t0,
+            "check_wait": t2 - t1,
+            "verify": t3 - t2,
+        }
+        return proof
+
+    def _read_checked(self, wtns: Path) -> tuple[list[str], float]:
+        """(worker thread) The public signals of a witness that satisfies every constraint."""
+        start = time.perf_counter()
         witness = read_wtns(wtns)
         if self._check:
             broken = self.keys.r1cs.first_unsatisfied(witness)
@@ -171,24 +221,8 @@ class Prover:
                 raise WitnessFailedError(
                     f"{self.keys.name}: the witness breaks constraint #{broken}", field="witness"
                 )
-        n = self.keys.n_public
-        signals = [str(v) for v in witness[1 : 1 + n]]
-        t1 = time.perf_counter()
-        blob = guarded(
-            ProvingFailedError,
-            f"proving {self.keys.name}",
-            groth16py.prove_wtns,
-            self.keys.proving_key,
-            str(wtns),
-        )
-        t2 = time.perf_counter()
-        proof = Proof(calldata=blob, public_signals=signals)
-        if not self.keys.verify(proof):
-            raise ProvingFailedError(
-                f"{self.keys.name}: the proof does not verify (unsatisfied witness or wrong keys)"
-            )
-        self.last_timings = {"check": t1 - t0, "prove": t2 - t1, "verify": time.perf_counter() - t2}
-        return proof
+        signals = [str(v) for v in witness[1 : 1 + self.keys.n_public]]
+        return signals, time.perf_counter() - start
 
     def verify(
         self, proof: Proof | bytes, public_signals: Sequence[int | str] | None = None
@@ -197,7 +231,8 @@ class Prover:
         return self.keys.verify(proof, public_signals)
 
     def close(self) -> None:
-        """Stop our Node process and remove scratch files."""
+        """Stop the checking thread and our Node process, and remove scratch files."""
+        self._checking.shutdown(wait=True)
         if self._owns_witness:
             self._witness.close()
         self._scratch.cleanup()

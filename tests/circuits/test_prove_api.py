@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import struct
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -121,22 +123,59 @@ def test_inputs_that_break_a_circuit_assert_are_refused(prover: Prover) -> None:
         prover.prove({**INPUTS, "x": 0})
 
 
-def test_a_witness_that_breaks_a_constraint_is_refused_before_proving(
-    prover: Prover, keys: CircuitKeys, tmp_path: Path
-) -> None:
+def _wtns_file(path: Path, values: list[int]) -> Path:
+    """A circom `.wtns` (version 2: header section, then the values, 32-byte little-endian)."""
+    header = struct.pack("<I", 32) + P.to_bytes(32, "little") + struct.pack("<I", len(values))
+    body = b"".join(v.to_bytes(32, "little") for v in values)
+    sections = b"".join(
+        struct.pack("<IQ", kind, len(data)) + data for kind, data in ((1, header), (2, body))
+    )
+    path.write_bytes(b"wtns" + struct.pack("<II", 2, 2) + sections)
+    return path
+
+
+@pytest.fixture
+def good_wtns(keys: CircuitKeys, tmp_path: Path) -> Path:
     wtns = tmp_path / "good.wtns"
     wtns_calculate(keys.artifacts.wasm, {k: str(v) for k, v in INPUTS.items()}, wtns)
-    values = read_wtns(wtns)
-    data = bytearray(wtns.read_bytes())
-    # Overwrite the first public signal (y, wire 1) in the witness section with y + 1.
-    offset = len(data) - 32 * len(values) + 32
-    data[offset : offset + 32] = (values[1] + 1).to_bytes(32, "little")
-    bad = tmp_path / "bad.wtns"
-    bad.write_bytes(bytes(data))
-    assert read_wtns(bad)[1] == values[1] + 1
+    return wtns
 
-    with pytest.raises(WitnessFailedError, match="breaks constraint"):
+
+def test_a_witness_that_breaks_a_constraint_is_refused_and_its_proof_discarded(
+    prover: Prover, keys: CircuitKeys, good_wtns: Path, tmp_path: Path
+) -> None:
+    values = read_wtns(good_wtns)
+    assert read_wtns(_wtns_file(tmp_path / "same.wtns", values)) == values
+    # The first public signal (y, wire 1) replaced by y + 1: groth16py would prove it anyway.
+    bad = _wtns_file(tmp_path / "bad.wtns", [values[0], values[1] + 1, *values[2:]])
+    assert keys.r1cs.first_unsatisfied(read_wtns(bad)) is not None
+
+    with pytest.raises(WitnessFailedError, match="breaks constraint") as err:
         prover.prove_wtns(bad)
+    assert err.value.field == "witness"
+    # The proof made alongside the check was dropped: the next call returns its own proof.
+    proof = prover.prove_wtns(good_wtns)
+    assert proof.public_signals == EXPECTED and keys.verify(proof)
+
+
+def test_the_checks_error_wins_when_groth16py_also_fails_on_the_witness(
+    prover: Prover, good_wtns: Path, tmp_path: Path
+) -> None:
+    # One wire too many: groth16py refuses it (ProvingFailedError) while the check names it.
+    longer = _wtns_file(tmp_path / "long.wtns", [*read_wtns(good_wtns), 0])
+    with pytest.raises(WitnessFailedError, match="wires") as err:
+        prover.prove_wtns(longer)
+    assert not isinstance(err.value, ProvingFailedError)
+    assert err.value.field == "witness"
+
+
+def test_a_closed_prover_leaves_no_checking_thread_behind(keys: CircuitKeys) -> None:
+    before = set(threading.enumerate())
+    with Prover(keys) as own:
+        assert own.verify(own.prove(INPUTS))
+        started = [t for t in threading.enumerate() if t not in before]
+        assert any(t.name.startswith("zkcredits-r1cs") for t in started)
+    assert not [t for t in started if t.is_alive()]
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,11 @@ from prover.circuits.build import BuildDirs, build_circuit
 from prover.circuits.compiler import compile_circuit
 from prover.circuits.errors import WitnessFailedError
 from prover.circuits.examples import request_example, slash_example
+from prover.circuits.node_witness import normalize_inputs
+from prover.circuits.proof import P
 from prover.circuits.prover import CircuitKeys, Prover
-from prover.circuits.snarkjs import groth16_verify
+from prover.circuits.r1cs import read_wtns
+from prover.circuits.snarkjs import groth16_verify, wtns_calculate
 
 
 def _keys(name: str, tmp: Path) -> CircuitKeys:
@@ -71,3 +74,26 @@ def test_an_insolvent_request_is_refused_before_any_proof(request_prover: Prover
     inputs = {**request_example(), "reserve": 10**9}  # C + c_max + P + reserve > D
     with pytest.raises(WitnessFailedError):
         request_prover.prove(inputs)
+
+
+@pytest.mark.slow
+def test_a_request_witness_broken_in_one_wire_is_refused_while_a_good_one_proves(
+    request_prover: Prover, tmp_path: Path
+) -> None:
+    # The check runs beside the ~0.7 s proof: its verdict, not the proof, decides the result.
+    good = tmp_path / "good.wtns"
+    wtns_calculate(request_prover.keys.artifacts.wasm, normalize_inputs(request_example()), good)
+    values = read_wtns(good)
+    data = bytearray(good.read_bytes())
+    offset = len(data) - 32 * len(values) + 32  # wire 1: the share y
+    data[offset : offset + 32] = ((values[1] + 1) % P).to_bytes(32, "little")
+    bad = tmp_path / "bad.wtns"
+    bad.write_bytes(bytes(data))
+    assert read_wtns(bad)[1] != values[1]
+
+    with pytest.raises(WitnessFailedError, match="breaks constraint"):
+        request_prover.prove_wtns(bad)
+    proof = request_prover.prove_wtns(good)
+    n = request_prover.keys.n_public
+    assert proof.public_signals == [str(v) for v in values[1 : 1 + n]]
+    assert request_prover.verify(proof)
