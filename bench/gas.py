@@ -5,9 +5,14 @@
 Runs its own Anvil. Deposit gas is measured with the tree already holding 0, 2^10 and 2^16
 notes: that state is written into the vault's storage (`prover/chain/tree_state.py`: size, root
 and the frontier node of every complete subtree, computed by the Python LeanIMT twin over N real
-Poseidon leaves), never faked: the measured deposit's emitted root is checked against the twin.
-The cost of one deposit depends on the index it lands on (popcount(index) Poseidon hashes), so the
-table also gives the worst case (index 2^k − 1) and the mean over the next 32 deposits.
+Poseidon leaves, plus the stale frontier nodes real deposits leave behind), never faked: the
+measured deposit's emitted root is checked against the twin. The cost of one deposit depends on
+the index it lands on (popcount(index) Poseidon hashes), so the table also gives the worst case
+(index 2^k − 1) and the mean over 16 random indices.
+Naive reference, same run: the classic fixed-depth (20) incremental Merkle tree over the same
+PoseidonT3 (`contracts/test/FixedDepthMerkleTree.sol`, 20 hashes per insert; bench/fixed_tree.py),
+its state written the same way, at the same indices, next to our deposit and our bare
+LeanIMTAppend insert ("comparison": ratio = reference / ours; each new root checked in Python).
 requestWithdrawal and slash verify real Groth16 proofs of the real circuits (explicit gas limit);
 if the circuits are not built yet those rows say so instead of a number.
 """
@@ -30,7 +35,14 @@ from web3 import Web3
 
 from prover.chain.artifacts import artifact
 from prover.chain.devchain import DevChain
-from prover.chain.tree_state import SLOT_LAST_DEPOSIT_EPOCH, TreeLevels, check_layout, inject_tree
+from prover.chain.tree_state import (
+    SLOT_LAST_DEPOSIT_EPOCH,
+    SLOT_TREE_FRONTIER,
+    TreeLevels,
+    check_layout,
+    inject_tree,
+    mapping_slot,
+)
 from prover.chain.tx import deploy
 from prover.chain.vault import CreditVaultClient, deploy_eth_vault, deploy_libraries
 from prover.chain.vault_params import VaultParams
@@ -39,6 +51,16 @@ from prover.crypto.eddsa import public_key
 from prover.crypto.poseidon import poseidon_unchecked
 from prover.crypto.rln import note_id
 from prover.toolchain.anvil import AnvilProcess
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fixed_tree import (  # bench/ is not a package
+    Case,
+    comparison,
+    deploy_trees,
+    frontier_nodes,
+    lean_appended_root,
+    render_comparison,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 GWEI = 10**9
@@ -100,35 +122,34 @@ def deposit_at(
     """
     snap = dev.snapshot()
     inject_tree(dev, vault.address, levels, size)
+    # Real deposits also leave frontier[h] of clear bits of `size` set (stale, never read, but an
+    # append that rewrites one pays 5 k gas instead of 22.1 k for a fresh slot): write them too.
+    for h, node in frontier_nodes(levels, size).items():
+        dev.set_storage(vault.address, mapping_slot(h, SLOT_TREE_FRONTIER), node)
     epoch = vault.current_epoch()
     dev.set_storage(vault.address, SLOT_LAST_DEPOSIT_EPOCH, epoch)  # no checkpoint write
     nid = note_id(10**9 + size)
     receipt = vault.deposit(nid, D * GWEI, sender=sender)
     (event,) = vault.events("Deposited", receipt)
     check = TreeLevels([*levels.levels[0][:size], event["leaf"]]) if size < 4096 else None
-    expected = check.frontier(size + 1)[1] if check else _appended_root(levels, size, event["leaf"])
+    expected = (
+        check.frontier(size + 1)[1] if check else lean_appended_root(levels, size, event["leaf"])
+    )
     if event["index"] != size or event["root"] != expected:
         raise SystemExit(f"deposit at {size}: index/root disagree with the Python twin")
     dev.revert(snap)
     return receipt.gas_used
 
 
-def _appended_root(levels: TreeLevels, size: int, leaf: int) -> int:
-    frontier, _ = levels.frontier(size)
-    node, h = leaf, 0
-    while (size >> h) & 1:
-        node = poseidon_unchecked(frontier[h], node)
-        h += 1
-    new_size, root = size + 1, node
-    for j in range(h + 1, new_size.bit_length()):
-        if (new_size >> j) & 1:
-            root = poseidon_unchecked(frontier[j], root)
-    return root
+def leaf_at(index: int) -> int:
+    """The benchmark's leaf at `index` (a real Poseidon leaf, as deposits make them)."""
+    return poseidon_unchecked(2, index + 1, D, 20_000)
 
 
 def measure_deposits(
     dev: DevChain, vault: CreditVaultClient, sender: str, max_log2: int, rows: list[dict[str, Any]]
-) -> None:
+) -> tuple[TreeLevels, list[Case]]:
+    """Deposit rows; returns the leaves' tree and the measured indices for the reference."""
     check_layout(dev, vault.address, vault.tree_size, vault.root)
     snap = dev.snapshot()
     first = vault.deposit(note_id(1), D * GWEI, sender=sender).gas_used
@@ -136,38 +157,27 @@ def measure_deposits(
     dev.revert(snap)
     rows.append(row("deposit", "1st note (empty tree, first of its epoch)", first))
     rows.append(row("deposit", "2nd note (same epoch)", second))
+    cases = [Case("index 1 (2nd note)", [1], [second])]
     n = 1 << max_log2
     t = time.monotonic()
-    levels = TreeLevels([poseidon_unchecked(2, i + 1, D, 20_000) for i in range(n)])
+    levels = TreeLevels([leaf_at(i) for i in range(n)])
     console.print(f"[dim]{n} Poseidon leaves and their tree in {time.monotonic() - t:.1f}s")
     rng = random.Random(2026)
     for k in sorted({10, max_log2}):
         size = 1 << k
-        rows.append(
-            row(
-                "deposit",
-                f"with 2^{k} notes (lands at index 2^{k})",
-                deposit_at(dev, vault, levels, size, sender),
-            )
-        )
-        rows.append(
-            row(
-                "deposit",
-                f"worst case: index 2^{k}-1 ({k} merges)",
-                deposit_at(dev, vault, levels, size - 1, sender),
-            )
-        )
-        sample = [
-            deposit_at(dev, vault, levels, rng.randrange(size // 2, size), sender)
-            for _ in range(16)
-        ]
-        rows.append(
-            row(
-                "deposit",
+        sample = [rng.randrange(size // 2, size) for _ in range(16)]
+        for case, label, indices in (
+            (f"with 2^{k} notes (lands at index 2^{k})", f"index 2^{k}", [size]),
+            (f"worst case: index 2^{k}-1 ({k} merges)", f"index 2^{k}-1", [size - 1]),
+            (
                 f"mean of 16 random indices in [2^{k - 1}, 2^{k})",
-                sum(sample) // len(sample),
-            )
-        )
+                f"mean of 16 random indices in [2^{k - 1}, 2^{k})",
+                sample,
+            ),
+        ):
+            gas = [deposit_at(dev, vault, levels, i, sender) for i in indices]
+            rows.append(row("deposit", case, sum(gas) // len(gas)))
+            cases.append(Case(label, indices, gas))
     snap = dev.snapshot()
     vault.deposit(note_id(3), D * GWEI, sender=sender)
     dev.advance(600)
@@ -182,6 +192,7 @@ def measure_deposits(
             target=None,
         )
     )
+    return levels, cases
 
 
 def row(
@@ -315,8 +326,10 @@ def main(argv: list[str] | None = None) -> int:
         vault = deploy_eth_vault(
             w3, params_for(w3, accounts, None), sender=accounts[0], libraries=libs
         )
+        levels, cases = measure_deposits(dev, vault, accounts[2], args.max_log2, rows)
+        trees = deploy_trees(w3, accounts[0], libs)
+        compared = comparison(dev, trees, levels, cases, leaf_at, accounts[2])
         steps: list[Callable[[], None]] = [
-            lambda: measure_deposits(dev, vault, accounts[2], args.max_log2, rows),
             lambda: measure_exits(w3, dev, accounts, libs, rows),
             lambda: measure_sweep_and_pull(w3, dev, accounts, libs, rows),
             lambda: measure_registration(w3, rows),
@@ -324,6 +337,7 @@ def main(argv: list[str] | None = None) -> int:
         for step in steps:
             step()
     render(rows)
+    render_comparison(console, compared)
     result = {
         "method": __doc__,
         "machine": platform.platform(),
@@ -331,6 +345,7 @@ def main(argv: list[str] | None = None) -> int:
         "elapsed_s": round(time.monotonic() - started, 1),
         "targets": TARGETS,
         "rows": rows,
+        "comparison": compared,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")

@@ -1,8 +1,10 @@
 """Put a CreditVault's append-only LeanIMT into an N-leaf state through Anvil storage writes.
 
-For gas benchmarks at 2^16 notes without 2^16 transactions. The state written is exactly what
-N deposits would leave in the tree: `size`, `root` and the frontier node of every set bit of
-`size` (roots of complete subtrees, computed with the Python LeanIMT twin over N real leaves).
+For gas benchmarks at 2^16 notes without 2^16 transactions. The state written is what the tree
+reads after N deposits: `size`, `root` and the frontier node of every set bit of `size` (roots of
+complete subtrees, computed with the Python LeanIMT twin over N real leaves). Real deposits also
+leave stale frontier nodes at the clear bits (never read, but rewriting one costs 5 k gas, not
+22.1 k for a fresh slot): `bench/gas.py` writes those too (`bench/fixed_tree.frontier_nodes`).
 Notes themselves are not written (the measured deposit only touches the tree and its own note).
 
 Storage layout of `CreditVault` (no inherited storage: the reentrancy guard is transient):
