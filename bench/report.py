@@ -2,18 +2,18 @@
 
     .venv/bin/python bench/report.py [--reuse] [--only prove --only gas ...]
 
-Without `--reuse` each benchmark runs as a subprocess (bench/prove.py, bench/gateway.py,
-bench/gas.py write bench/results/<name>.json; bench/crypto.py prints ms per operation, which this
-script parses into bench/results/crypto.json). With `--reuse` an existing result is read as it is
-and only missing ones are run. A benchmark that fails is reported as failed (with its exit status
-and the tail of its output), never filled in.
+Without `--reuse` each benchmark runs as a subprocess and writes bench/results/<name>.json; with
+`--reuse` an existing result is read as it is and only missing ones are run. A benchmark that
+fails is reported as failed (with its exit status and the tail of its output), never filled in.
+Every result with a `comparison` list (ours vs a reference measured in the same run) gets a
+side-by-side table first; a row that is malformed or whose ratio is not reference / ours is shown
+as such, never silently dropped.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import subprocess
 import sys
 import time
@@ -25,18 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 BENCHES = ("prove", "gateway", "gas", "crypto")
 TIMEOUT_S = 3600
-_CRYPTO_LINE = re.compile(r"^(?P<name>.+?)\s+(?P<ms>[0-9.]+) ms$")
-
-
-def parse_crypto(stdout: str) -> dict[str, Any]:
-    """`bench/crypto.py` output → {"ops": [{"operation", "ms"}]} (lines that are not results
-    are ignored)."""
-    ops = []
-    for line in stdout.splitlines():
-        match = _CRYPTO_LINE.match(line.strip())
-        if match:
-            ops.append({"operation": match["name"].strip(), "ms": float(match["ms"])})
-    return {"ops": ops}
+COMPARISON_KEYS = ("measure", "unit", "ours", "reference", "reference_name", "ratio")
 
 
 def run_bench(name: str) -> dict[str, Any]:
@@ -54,11 +43,6 @@ def run_bench(name: str) -> dict[str, Any]:
     if proc.returncode != 0:
         tail = (proc.stdout + proc.stderr).strip().splitlines()[-15:]
         return {"failed": True, "exit_status": proc.returncode, "output_tail": tail}
-    if name == "crypto":
-        result = parse_crypto(proc.stdout)
-        if not result["ops"]:
-            return {"failed": True, "exit_status": 0, "output_tail": ["no result lines"]}
-        (RESULTS / "crypto.json").write_text(json.dumps(result, indent=2) + "\n")
     path = RESULTS / f"{name}.json"
     if not path.is_file():
         return {"failed": True, "exit_status": 0, "output_tail": [f"{path} was not written"]}
@@ -128,10 +112,19 @@ def gateway_section(d: dict[str, Any]) -> list[str]:
     latency = d.get("latency_sequential") or {}
     stages = [[name, v.get("p50_ms"), v.get("p99_ms"), v.get("n")]
               for name, v in latency.items() if isinstance(v, dict)]  # fmt: skip
-    head = f"{d.get('paid_calls')} paid calls, {d.get('served_ok')} served, {d.get('machine')}."
+    per_round = d.get("paid_calls_per_s_per_round") or {}
+    if per_round:
+        spread = f"median {per_round.get('median')}, {per_round.get('min')}–{per_round.get('max')}"
+        rows.insert(1, ["paid calls / s per round", spread, "", ""])
+    head = (
+        f"{d.get('paid_calls')} paid calls in {d.get('rounds')} rounds ({d.get('timed_s')} s "
+        f"timed), {d.get('served_ok')} served, {d.get('machine')}."
+    )
+    checked = _get(d, "verify_reference", "checked")
     return [
         head,
         "",
+        *([f"Verifier check in the same run: {checked}.", ""] if checked else []),
         *_table(["measure", "value", "target", "met"], rows),
         *_table(["stage", "p50 ms", "p99 ms", "n"], stages),
     ]
@@ -144,7 +137,45 @@ def gas_section(d: dict[str, Any]) -> list[str]:
 
 
 def crypto_section(d: dict[str, Any]) -> list[str]:
-    return _table(["operation", "ms"], [[o["operation"], o["ms"]] for o in d.get("ops") or []])
+    checked = [[name, m.get("checked")] for name, m in (d.get("measures") or {}).items()]
+    return [
+        *_table(["measure", "what was checked equal in the same run"], checked),
+        "Ours only (no reference):",
+        "",
+        *_table(["operation", "ms"], [[o["operation"], o["ms"]] for o in d.get("ops") or []]),
+    ]
+
+
+def comparison_problem(row: object) -> str | None:
+    """Why a `comparison` row cannot be shown as a comparison (None if it can)."""
+    if not isinstance(row, dict) or any(k not in row for k in COMPARISON_KEYS):
+        return f"missing keys: {sorted(set(COMPARISON_KEYS) - set(row or {}))}"
+    ours, ref, ratio = row["ours"], row["reference"], row["ratio"]
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (ours, ref, ratio)):
+        return "ours, reference and ratio must be numbers"
+    if ours <= 0 or ref <= 0:
+        return "ours and reference must be positive"
+    if abs(ratio - ref / ours) > 0.01 * ref / ours + 0.01:
+        return f"ratio {ratio} is not reference / ours = {ref / ours:.3g}"
+    return None
+
+
+def comparison_section(rows: list[Any]) -> list[str]:
+    """Side by side: measure (unit) | ours | reference (name) | ratio (reference / ours)."""
+    table = []
+    for row in rows:
+        problem = comparison_problem(row)
+        if problem:
+            table.append(
+                [f"**malformed comparison row** ({problem}): `{json.dumps(row)}`", "", "", ""]
+            )
+            continue
+        reference = f"{row['reference']} ({row['reference_name']})"
+        table.append(
+            [f"{row['measure']} ({row['unit']})", row["ours"], reference, f"{row['ratio']}×"]
+        )
+    header = ["measure", "ours", "reference (name)", "ratio (reference / ours; > 1: ours wins)"]
+    return ["Ours vs reference, same run:", "", *_table(header, table)]
 
 
 SECTIONS = {
@@ -164,7 +195,12 @@ def markdown(results: dict[str, dict[str, Any]]) -> str:
         source = data.get("_report", {})
         if source.get("reused"):
             lines += [f"_Reused `{source['reused']}`._", ""]
-        lines += _failed(name, data) if data.get("failed") else section(data)
+        if data.get("failed"):
+            lines += _failed(name, data)
+            continue
+        if isinstance(data.get("comparison"), list):
+            lines += comparison_section(data["comparison"])
+        lines += section(data)
     return "\n".join(lines)
 
 
