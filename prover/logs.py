@@ -35,6 +35,7 @@ LogLevel = Literal["debug", "info", "warning", "error", "critical"]
 ENV_PREFIX = "ZKCREDITS_LOG_"
 PRIVATE_PREFIX = "zkcredits.client"
 QUIET_LOGGERS = ("httpx", "httpcore")
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 _HANDLER_NAME = "zkcredits-structured"
 _JS_SAFE_INT = 1 << 53
 _HEAD = ("timestamp", "level", "logger", "event")
@@ -138,6 +139,11 @@ def configure_logging(
     root.setLevel(numeric)
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(max(numeric, logging.WARNING))
+    for name in UVICORN_LOGGERS:  # undo a `dictConfig` of uvicorn's own (handlers, no propagation)
+        logger = logging.getLogger(name)
+        logger.handlers.clear()
+        logger.propagate = True
+        logger.setLevel(logging.NOTSET)
     return settings
 
 

@@ -7,6 +7,7 @@ import asyncio
 import io
 import json
 import logging
+import logging.config
 import os
 import subprocess
 import sys
@@ -19,6 +20,7 @@ import pytest
 import structlog
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from uvicorn.config import LOGGING_CONFIG as UVICORN_LOGGING_CONFIG
 
 from prover.gateway.ports import ForwardRequest
 from prover.gateway.upstream import HttpUpstream
@@ -55,6 +57,8 @@ def _assert_iso_utc(stamp: str) -> None:
 
 
 def test_json_logs_are_one_object_per_line_for_structlog_events_and_stdlib_records() -> None:
+    # uvicorn's loggers as a uvicorn run earlier in this process with its default config left them
+    logging.config.dictConfig(UVICORN_LOGGING_CONFIG)
     out = io.StringIO()
     configure_logging("json", "info", stream=out)
     get_logger("zkcredits.gateway.slasher").warning("slash_queued", note_id=NULLIFIER, reason="x")

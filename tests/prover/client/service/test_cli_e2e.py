@@ -84,19 +84,26 @@ def test_deposit_call_balance_and_withdraw_with_wait(
 
     recipient = anvil_account(9).address
     dev = DevChain(world.w3)
+    vault = world.w3.eth.contract(address=world.pin.service.vault_address, abi=vault_abi())
 
-    def advance_later() -> None:
-        time.sleep(3)
+    def advance_once_the_exit_is_requested() -> None:
+        # Advancing before `requestWithdrawal` is mined would start the window after the jump
+        # (and `--wait` would then wait out a real exit_delay): wait for the event first.
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            logs = vault.events.WithdrawalRequested().get_logs(from_block=0)
+            if any(int(log["args"]["id"]) == int(str(dep["note"])) for log in logs):
+                break
+            time.sleep(0.2)
         dev.advance(world.pin.exit_delay + 1)
 
-    mover = threading.Thread(target=advance_later)
+    mover = threading.Thread(target=advance_once_the_exit_is_requested)
     mover.start()
     out = _run(["withdraw", "--note", str(dep["note"])[:10], "--recipient", recipient,
                 "--key-file", key, "--wait", "--poll-seconds", "0.2"], env)  # fmt: skip
     mover.join()
     assert out["status"] == "closed" and out["charged"] == cost and out["penalties"] == 0
     unit = world.pin.service.unit
-    vault = world.w3.eth.contract(address=world.pin.service.vault_address, abi=vault_abi())
     assert vault.functions.owedOf(recipient).call() == (20_000 - cost) * unit
     # the payout went to the recipient's owed balance; the key's account pulled nothing of it
     assert out["pulled_wei"] == 0
