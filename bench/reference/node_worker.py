@@ -9,6 +9,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from prover.toolchain.process import end_piped_process
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -50,16 +52,7 @@ class NodeWorker:
         self.call({"ping": True})
 
     def close(self) -> None:
-        proc = self._proc
-        if proc.stdin is not None and not proc.stdin.closed:
-            proc.stdin.close()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
+        end_piped_process(self._proc, timeout=30)
 
     def __enter__(self) -> NodeWorker:
         return self

@@ -18,6 +18,7 @@ from typing import IO, Any, Final
 from prover.circuits.errors import MalformedInputsError, WitnessFailedError
 from prover.circuits.proof import P
 from prover.toolchain.paths import REPO_ROOT
+from prover.toolchain.process import end_piped_process
 
 SERVER_JS: Final = Path(__file__).parent / "js" / "witness_server.cjs"
 
@@ -118,17 +119,8 @@ class NodeWitnessCalculator:
         """Stop the Node process (ours, by its handle)."""
         with self._lock:
             proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        if proc.stdin is not None:
-            proc.stdin.close()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
+        if proc is not None:
+            end_piped_process(proc, timeout=5)
 
     def __enter__(self) -> NodeWitnessCalculator:
         return self
