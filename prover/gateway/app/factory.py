@@ -9,10 +9,8 @@ that is not a served call carries the one error shape of D8; nothing escapes as 
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
-from contextlib import nullcontext
 
 from anyio import to_thread
 from fastapi import FastAPI
@@ -72,9 +70,6 @@ def create_app(
         store=store,
         signer=signer,
         cache=cache,
-        # SQLite has one write lock per file and its busy handler sleeps with backoff; queue
-        # this process's writers on a lock instead (PostgreSQL takes row locks: no need).
-        write_lock=threading.Lock() if store.backend == "sqlite" else nullcontext(),
     )
     vault = checks.VaultParams(
         network=settings.network,

@@ -102,8 +102,7 @@ class Pipeline:
         if not self.verify(p.proof, p.public_signals):
             raise WireError(ErrorCode.INVALID_PROOF, "the proof does not verify")
         try:
-            with self.server.write_lock:
-                return self.store.reserve(p.nullifier, p.x, p.y, (e_anon.x, e_anon.y))
+            return self.store.reserve(p.nullifier, p.x, p.y, (e_anon.x, e_anon.y))
         except StoreError as exc:
             log.error("reserve_failed", nullifier=p.nullifier, error=str(exc))
             raise WireError(
