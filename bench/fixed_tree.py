@@ -119,24 +119,10 @@ def fixed_state(levels: TreeLevels, n: int) -> dict[int, int]:
     return slots
 
 
-def frontier_nodes(levels: TreeLevels, n: int) -> dict[int, int]:
-    """Every LeanIMT `frontier[h]` that `n` appends leave, stale ones (bit h of n clear) included.
-
-    An append writes frontier[h] for the complete subtree of height h it finishes (at an even
-    index) and never clears it, so each height keeps the last such subtree.
-    """
-    nodes = {}
-    for h in range(n.bit_length()):
-        index = (n >> h) - 1 if (n >> h) & 1 else (n >> h) - 2
-        if index >= 0:
-            nodes[h] = levels.levels[h][index]
-    return nodes
-
-
 def lean_state(levels: TreeLevels, n: int) -> dict[int, int]:
     """Every storage slot of LeanIMTAppendBench that `n` appends leave."""
     slots = {LEAN_SLOT_SIZE: n, LEAN_SLOT_ROOT: levels.frontier(n)[1]}
-    for h, node in frontier_nodes(levels, n).items():
+    for h, node in levels.stored_frontier(n).items():
         slots[mapping_slot(h, LEAN_SLOT_FRONTIER)] = node
     return slots
 

@@ -37,11 +37,9 @@ from prover.chain.artifacts import artifact
 from prover.chain.devchain import DevChain
 from prover.chain.tree_state import (
     SLOT_LAST_DEPOSIT_EPOCH,
-    SLOT_TREE_FRONTIER,
     TreeLevels,
     check_layout,
     inject_tree,
-    mapping_slot,
 )
 from prover.chain.tx import deploy
 from prover.chain.vault import CreditVaultClient, deploy_eth_vault, deploy_libraries
@@ -57,7 +55,6 @@ from fixed_tree import (  # bench/ is not a package
     Case,
     comparison,
     deploy_trees,
-    frontier_nodes,
     lean_appended_root,
     render_comparison,
 )
@@ -121,11 +118,7 @@ def deposit_at(
     The deposit's emitted root must equal the twin's root with the new leaf appended.
     """
     snap = dev.snapshot()
-    inject_tree(dev, vault.address, levels, size)
-    # Real deposits also leave frontier[h] of clear bits of `size` set (stale, never read, but an
-    # append that rewrites one pays 5 k gas instead of 22.1 k for a fresh slot): write them too.
-    for h, node in frontier_nodes(levels, size).items():
-        dev.set_storage(vault.address, mapping_slot(h, SLOT_TREE_FRONTIER), node)
+    inject_tree(dev, vault.address, levels, size)  # stale frontier nodes included
     epoch = vault.current_epoch()
     dev.set_storage(vault.address, SLOT_LAST_DEPOSIT_EPOCH, epoch)  # no checkpoint write
     nid = note_id(10**9 + size)

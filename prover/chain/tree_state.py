@@ -1,10 +1,10 @@
 """Put a CreditVault's append-only LeanIMT into an N-leaf state through Anvil storage writes.
 
-For gas benchmarks at 2^16 notes without 2^16 transactions. The state written is what the tree
-reads after N deposits: `size`, `root` and the frontier node of every set bit of `size` (roots of
-complete subtrees, computed with the Python LeanIMT twin over N real leaves). Real deposits also
-leave stale frontier nodes at the clear bits (never read, but rewriting one costs 5 k gas, not
-22.1 k for a fresh slot): `bench/gas.py` writes those too (`bench/fixed_tree.frontier_nodes`).
+For gas benchmarks at 2^16 notes without 2^16 transactions. The state written is exactly what
+N deposits leave in the tree: `size`, `root` and every frontier node an append has written
+(roots of complete subtrees, computed with the Python LeanIMT twin over N real leaves): the one of
+each set bit of `size`, and the stale ones at the clear bits, never read again but present (an
+append that rewrites one pays 5 k gas, not 22.1 k for a fresh slot).
 Notes themselves are not written (the measured deposit only touches the tree and its own note).
 
 Storage layout of `CreditVault` (no inherited storage: the reentrancy guard is transient):
@@ -61,11 +61,23 @@ class TreeLevels:
                 root = poseidon_unchecked(frontier[j], root)
         return frontier, root
 
+    def stored_frontier(self, size: int) -> dict[int, int]:
+        """Every `frontier[h]` that `size` appends leave in storage, stale ones included.
+
+        An append writes frontier[h] for the complete subtree of height h it finishes (at an even
+        index) and never clears it, so each height keeps the last such subtree."""
+        nodes = {}
+        for h in range(size.bit_length()):
+            index = (size >> h) - 1 if (size >> h) & 1 else (size >> h) - 2
+            if index >= 0:
+                nodes[h] = self.levels[h][index]
+        return nodes
+
 
 def inject_tree(dev: DevChain, vault: str, levels: TreeLevels, size: int) -> int:
     """Write the state of the first `size` leaves into `vault`; returns the root written."""
-    frontier, root = levels.frontier(size)
-    for h, node in frontier.items():
+    _, root = levels.frontier(size)
+    for h, node in levels.stored_frontier(size).items():
         dev.set_storage(vault, mapping_slot(h, SLOT_TREE_FRONTIER), node)
     dev.set_storage(vault, SLOT_TREE_SIZE, size)
     dev.set_storage(vault, SLOT_TREE_ROOT, root)
