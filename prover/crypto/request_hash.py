@@ -120,6 +120,11 @@ def request_digest(req: RequestFields) -> int:
     return int.from_bytes(keccak256(canonical_request(req)), "big") % P
 
 
+def x_of_digest(h: int) -> int:
+    """x = H(TAG_MSG, h), for a caller that also needs the digest `h` itself."""
+    return poseidon(TAG_MSG, h)
+
+
 def request_x(req: RequestFields) -> int:
     """x = H(TAG_MSG, h) (the circuit refuses x = 0; callers draw a new request id then)."""
-    return poseidon(TAG_MSG, request_digest(req))
+    return x_of_digest(request_digest(req))

@@ -13,9 +13,7 @@ from dataclasses import dataclass
 
 from prover.crypto.babyjub import Point
 from prover.crypto.errors import CryptoError
-from prover.crypto.poseidon import poseidon
-from prover.crypto.request_hash import RequestFields, request_digest, request_x
-from prover.crypto.tags import TAG_MSG
+from prover.crypto.request_hash import RequestFields, request_digest, request_x, x_of_digest
 from prover.gateway.ports import ChainView
 from prover.gateway.upstream.chat import check_request
 from prover.gateway.upstream.errors import RequestRefused
@@ -124,7 +122,7 @@ def expected_x(request: ReceivedRequest, payment: PaymentSignature, service_id: 
 def check_x(request: ReceivedRequest, payment: PaymentSignature, service_id: int) -> int:
     """Refuse a payment whose `x` is not this request's; return the request digest `h` (D5)."""
     digest = request_digest(bound_request(request, payment, service_id))
-    if poseidon(TAG_MSG, digest) != payment.payload.x:  # request_x (D5), `h` hashed once
+    if x_of_digest(digest) != payment.payload.x:  # request_x (D5), `h` hashed once
         raise _bad("x does not match the request as received (method, path, body, day, id)", "x")
     return digest
 
