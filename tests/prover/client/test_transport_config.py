@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from pydantic import ValidationError
 
 from prover.client.transport_config import ProxyAddress, TransportSettings, parse_proxy_url
 from prover.client.transport_errors import ProxyConfigError, TransportConfigError, TransportError
@@ -75,3 +76,19 @@ def test_a_malformed_proxy_in_the_environment_fails_at_load(
 def test_inverted_delay_bounds_are_refused() -> None:
     with pytest.raises(TransportConfigError, match=re.escape("send_delay_max_s=1.0")):
         TransportSettings(send_delay_min_s=2.0, send_delay_max_s=1.0)
+
+
+@pytest.mark.parametrize("value", ["0", "11", "-1", "three", ""])
+def test_a_connect_attempt_count_outside_1_to_10_is_refused_naming_the_setting(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("ZKCREDITS_SOCKS_CONNECT_ATTEMPTS", value)
+    with pytest.raises(ValidationError, match="socks_connect_attempts"):
+        TransportSettings()
+
+
+def test_the_connect_attempt_count_is_read_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ZKCREDITS_SOCKS_CONNECT_ATTEMPTS", "5")
+    assert TransportSettings().socks_connect_attempts == 5
