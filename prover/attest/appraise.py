@@ -24,7 +24,7 @@ from prover.attest.verify import VerifiedQuote, verify_quote
 class Expectation(BaseModel):
     """What a verifier requires of a provider's quote: its own pins, policy and binding."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", ser_json_bytes="hex")
 
     pins: MeasurementPins
     policy: TcbPolicy = TcbPolicy()

@@ -101,8 +101,10 @@ def parse_evidence(document: bytes) -> AttestationEvidence:
     except ValidationError as exc:
         error = exc.errors()[0]
         where = ".".join(str(p) for p in error["loc"]) or "evidence"
+        nested = len(error["loc"]) > 1 or error["type"] != "missing"
+        top = str(error["loc"][0]) if error["loc"] and nested else ""
         kind = {"collateral": CollateralFormatError, "quote": QuoteFormatError}.get(
-            str(error["loc"][0]) if error["loc"] else "", EvidenceError
+            top, EvidenceError
         )
         field = where if kind is not EvidenceError else f"evidence.{where}"
         raise kind(f"{where}: {error['msg']}", field=field) from None

@@ -66,7 +66,7 @@ _PEM_BLOCK = re.compile(rb"-----BEGIN CERTIFICATE-----\n(.*?)-----END CERTIFICAT
 class TdxQuote(BaseModel):
     """A TDX quote whose framing is canonical (not yet verified: see `verify.verify_quote`)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", ser_json_bytes="hex")
 
     raw: bytes
     version: int

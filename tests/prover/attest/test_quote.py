@@ -36,8 +36,10 @@ def test_real_tdx_quotes_parse_with_the_measurements_dcap_qvl_reads(name: str) -
 
 
 def test_the_three_layouts_are_v4_td10_v5_td15_and_v5_td15ex() -> None:
-    assert [(parse_tdx_quote(vector(n).raw).version, parse_tdx_quote(vector(n).raw).body_type)
-            for n in TDX] == [(4, 2), (5, 3), (5, 4)]  # fmt: skip
+    assert [
+        (parse_tdx_quote(vector(n).raw).version, parse_tdx_quote(vector(n).raw).body_type)
+        for n in TDX
+    ] == [(4, 2), (5, 3), (5, 4)]
 
 
 def test_the_pck_chain_of_a_real_quote_ends_with_intels_root() -> None:
