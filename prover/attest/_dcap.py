@@ -8,6 +8,7 @@ An unknown message becomes `VerificationError`, never an uncaught exception.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any, cast
 
@@ -21,6 +22,7 @@ from prover.attest.errors import (
     CollateralExpiredError,
     CollateralFormatError,
     CollateralNotYetValidError,
+    EvidenceFetchError,
     QeReportError,
     QuoteFormatError,
     QuoteSignatureError,
@@ -174,4 +176,16 @@ def verify(raw: bytes, collateral: Any, now: int) -> Claims:
     except (ValidationError, KeyError, TypeError) as exc:
         raise VerificationError(
             f"dcap-qvl returned claims this package cannot read: {exc}", field="quote"
+        ) from exc
+
+
+def fetch_collateral(pccs_url: str, raw: bytes) -> str:
+    """Collateral for `raw` from a PCCS or Intel's PCS (`https://api.trustedservices.intel.com`),
+    as dcap-qvl's JSON text. Needs the network: never exercised by this repository's tests."""
+    try:
+        collateral = asyncio.run(dcap_qvl.get_collateral(pccs_url, raw))
+        return cast(str, collateral.to_json())
+    except (ValueError, RuntimeError, OSError) as exc:
+        raise EvidenceFetchError(
+            f"fetching collateral from {pccs_url} failed: {exc}", field="pccs_url"
         ) from exc

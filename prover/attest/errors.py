@@ -16,6 +16,7 @@ from prover.errors import ZkCreditsError
 class Check(StrEnum):
     """The checks a quote goes through, in order (docs/tee.md, "Checks")."""
 
+    REGISTRATION = "registration"
     EVIDENCE = "evidence"
     QUOTE_FORMAT = "quote_format"
     TEE_TYPE = "tee_type"
@@ -51,6 +52,12 @@ class CheckFailed(AttestError):
     """A quote, its collateral or its binding failed one check (`check` names it)."""
 
     check: ClassVar[Check] = Check.VERIFICATION
+
+
+class RegistrationPinsError(CheckFailed):
+    """The provider's registration file declares no usable TEE pins or binding values."""
+
+    check = Check.REGISTRATION
 
 
 class EvidenceError(CheckFailed):

@@ -8,6 +8,11 @@ plain one for the validator and the CLI. The key seen is the TLS peer certificat
 
 from __future__ import annotations
 
+import base64
+import binascii
+import ipaddress
+import re
+import socket
 import ssl
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -93,3 +98,53 @@ def fetch_document(url: str, transport: StreamingTransport) -> Fetched:
         raise
     except (httpx.HTTPError, httpx.InvalidURL, OSError, ZkCreditsError) as exc:
         raise EvidenceFetchError(f"cannot fetch {url}: {exc}", field="url") from exc
+
+
+_DATA_URI = re.compile(r"^data:application/json(?:;charset=utf-8)?;base64,", re.IGNORECASE)
+
+
+def _check_public_host(url: str) -> None:
+    """Refuse a URL whose host resolves to a loopback, private or link-local address: a validator
+    fetches URLs anyone writes on chain, and must not be a probe into its own network."""
+    host = httpx.URL(url).host
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except (OSError, UnicodeError) as exc:
+        raise EvidenceFetchError(f"cannot resolve {host}: {exc}", field="url") from exc
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global:
+            raise EvidenceFetchError(
+                f"{host} resolves to the non-public address {address}", field="url"
+            )
+
+
+def fetch_uri(
+    uri: str,
+    transport: StreamingTransport | None = None,
+    *,
+    max_bytes: int = MAX_EVIDENCE_BYTES,
+    allow_private_hosts: bool = False,
+) -> bytes:
+    """The bytes behind a `data:application/json;base64,` or http(s) URI (redirects not followed).
+
+    `EvidenceError` for a malformed or oversized data URI, `EvidenceFetchError` for an
+    unsupported scheme, a non-public host (unless allowed) or network trouble."""
+    if _DATA_URI.match(uri):
+        payload = uri[uri.index(",") + 1 :]
+        if len(payload) > (max_bytes * 4) // 3 + 4:
+            raise EvidenceError(f"the data URI exceeds {max_bytes} bytes", field="uri")
+        try:
+            return base64.b64decode(payload, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise EvidenceError(f"the data URI is not base64: {exc}", field="uri") from exc
+    if not uri.lower().startswith(("http://", "https://")):
+        raise EvidenceFetchError(
+            f"unsupported URI scheme in {uri[:40]!r} (data: or http(s) only)", field="url"
+        )
+    try:
+        if not allow_private_hosts:
+            _check_public_host(uri)
+    except httpx.InvalidURL as exc:
+        raise EvidenceFetchError(f"not a URL: {uri[:80]!r}", field="url") from exc
+    return fetch_document(uri, transport or DirectTransport()).body

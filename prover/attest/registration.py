@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from prover.attest.appraise import Expectation
 from prover.attest.binding import Binding
 from prover.attest.errors import AttestConfigError
 from prover.attest.gateway_key import GatewayKey
-from prover.attest.pins import MeasurementPins, PinnedImage
+from prover.attest.pins import MAX_PINNED_IMAGES, MeasurementPins, PinnedImage
 from prover.attest.policy import TcbPolicy
 from prover.wire.fields import FieldElement
 
@@ -32,7 +32,7 @@ class TeeRegistration(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     gateway_key: GatewayKey
-    images: tuple[PinnedImage, ...]
+    images: tuple[PinnedImage, ...] = Field(min_length=1, max_length=MAX_PINNED_IMAGES)
 
     def pins(self) -> MeasurementPins:
         return MeasurementPins(images=self.images)
