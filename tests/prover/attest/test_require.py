@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from prover.attest.fetch import DirectTransport
 from prover.attest.gateway_key import GatewayKey
 from prover.attest.require import AttestationCache, require_tee
 from prover.attest.route import attestation_router
+from prover.client.transport import PrivateTransport
 
 from .documents import (
     TLS_KEY,
@@ -165,3 +167,16 @@ def test_an_unreachable_gateway_is_a_fetch_error() -> None:
     with pytest.raises(EvidenceFetchError) as info:
         require_tee(f"https://127.0.0.1:{port}", own_expectation(), transport=TLS)
     assert info.value.field == "url"
+
+
+def test_the_clients_private_transport_fits_require_tee(document_path: Path) -> None:
+    """The prover service's transport (no proxy configured here) works unchanged."""
+    with Server(_app(document_path)) as url:
+        appraisal = require_tee(
+            url,
+            own_expectation(),
+            transport=PrivateTransport(),
+            now=lambda: NOW,
+            allow_unobserved_key=True,
+        )
+    assert appraisal.verified.quote.sha256 == hashlib.sha256(vector("tdx_quote").raw).hexdigest()
