@@ -27,6 +27,7 @@ _OPTIONAL_SUBAPPS = {
     "deploy": ("prover.cli.deploy", "Deploy the vault, verifiers and ERC-8004 registries."),
     "gateway": ("prover.cli.gateway", "Run the provider's verifying gateway."),
     "client": ("prover.cli.client", "The user's wallet and local prover service."),
+    "validator": ("prover.cli.validator", "Answer ERC-8004 validation requests (TDX quotes)."),
 }
 for _name, (_module, _help) in _OPTIONAL_SUBAPPS.items():
     try:
@@ -36,6 +37,7 @@ for _name, (_module, _help) in _OPTIONAL_SUBAPPS.items():
             raise
         continue
     app.add_typer(_sub.app, name=_name, help=_help)
+importlib.import_module("prover.cli.gateway_attest")  # adds `zkcredits gateway attest`
 
 
 def run() -> None:

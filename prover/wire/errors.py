@@ -10,7 +10,7 @@ from prover.errors import ZkCreditsError
 
 
 class ErrorCode(StrEnum):
-    """Stable error codes. The first ten are PROTOCOL §9's; the last two are ours (docs)."""
+    """Stable error codes. The first ten are PROTOCOL §9's; the others are ours (docs)."""
 
     INVALID_PROOF = "invalid_proof"
     STALE_ROOT = "stale_root"  # never carries the root the client used
@@ -24,6 +24,7 @@ class ErrorCode(StrEnum):
     RESPONSE_EXPIRED = "response_expired"
     PAYMENT_REQUIRED = "payment_required"
     RATE_LIMITED = "rate_limited"
+    NOT_ATTESTED = "not_attested"  # the gateway publishes no TEE attestation (docs/tee.md)
 
 
 _STATUS = {
@@ -39,6 +40,7 @@ _STATUS = {
     ErrorCode.RESPONSE_EXPIRED: 410,
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.UPSTREAM_ERROR: 502,
+    ErrorCode.NOT_ATTESTED: 404,
 }
 
 
