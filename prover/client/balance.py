@@ -86,10 +86,21 @@ class NoteLine(BaseModel):
 
 
 class BalanceWarning(BaseModel):
+    """A warning; `message` names the note, the other fields do not (the proxy logs only them)."""
+
     model_config = ConfigDict(frozen=True)
 
     code: str
     message: str
+    expires: str | None = None
+    withdraw_before: str | None = None
+    days_left: int | None = None
+    units: int | None = None
+    calls_left: int | None = None
+
+    def loggable(self) -> dict[str, object]:
+        """The fields a log line may carry (no note ID: PROTOCOL §13)."""
+        return self.model_dump(exclude={"message"}, exclude_none=True)
 
 
 class BalanceReport(BaseModel):
@@ -162,6 +173,9 @@ def _warnings(lines: Sequence[NoteLine], settings: WarningSettings) -> list[Bala
                     code="note_expired",
                     message=f"note {name} expired after {line.expires}: withdraw it{deadline}, "
                     f"or the provider may sweep the whole deposit ({line.D} units)",
+                    expires=line.expires,
+                    withdraw_before=line.withdraw_before,
+                    units=line.D,
                 )
             )
         elif (
@@ -174,6 +188,9 @@ def _warnings(lines: Sequence[NoteLine], settings: WarningSettings) -> list[Bala
                     code="expires_soon",
                     message=f"note {name} expires after {line.expires} ({line.days_left} day(s) "
                     f"left): spend it or withdraw it{deadline}",
+                    expires=line.expires,
+                    withdraw_before=line.withdraw_before,
+                    days_left=line.days_left,
                 )
             )
         if line.pending_ticket is not None and line.state is not State.EXITING:
@@ -190,6 +207,7 @@ def _warnings(lines: Sequence[NoteLine], settings: WarningSettings) -> list[Bala
                     code="credit_stranded",
                     message=f"note {name} holds {line.stranded} units it cannot spend on a call "
                     "(below one call's price c_max): withdraw it to get them back",
+                    units=line.stranded,
                 )
             )
     calls = sum(line.calls_left for line in lines)
@@ -199,6 +217,7 @@ def _warnings(lines: Sequence[NoteLine], settings: WarningSettings) -> list[Bala
                 code="low_credit",
                 message=f"{calls} call(s) left at the worst-case price: deposit more "
                 "(`zkcredits client deposit`)",
+                calls_left=calls,
             )
         )
     return out

@@ -26,10 +26,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from prover.client.client_errors import NoPayableNoteError
 from prover.client.wallet import Note, NoteStatus
+
+if TYPE_CHECKING:
+    from prover.client.profile import ProviderPin
 
 DAY: Final = 86_400
 DEFAULT_BLOCK_TIME_S: Final = 12.0
@@ -111,6 +114,18 @@ class Timing:
     exit_grace_days: int | None = None
     finality_s: float = 0.0
     min_deposit: int | None = None
+
+    @classmethod
+    def of(
+        cls, pin: ProviderPin, confirmations: int, block_time_s: float = DEFAULT_BLOCK_TIME_S
+    ) -> Timing:
+        """The pin's values; finality as `confirmations` blocks of `block_time_s`."""
+        return cls(
+            root_epoch=pin.root_epoch,
+            exit_grace_days=pin.exit_grace_days,
+            finality_s=confirmations * block_time_s,
+            min_deposit=pin.min_deposit,
+        )
 
 
 def day_date(day: int) -> date:
