@@ -4,7 +4,8 @@
 module is imported only when that command runs or its own help is asked for. Listing the
 commands in the root `--help` shows the help line given here and imports nothing. The group also
 applies the exit-code convention of `prover.cli.errors` to any `ZkCreditsError` a command lets
-through (one line, status 1).
+through (one line, status 1), and to an `OSError` or pydantic `ValidationError` from a file or
+setting a command read without checking (one line naming the file or the first bad field).
 
 `hide_flag_types()` stops typer's help from printing a `<bool>` type beside flags (a flag takes
 no value; the type column is for options that do).
@@ -18,10 +19,11 @@ from typing import Any, ClassVar
 
 import typer
 import typer.main
+from pydantic import ValidationError
 from typer import _click as click  # typer vendors its own click
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
-from prover.cli.errors import EXIT_DOMAIN, report_error
+from prover.cli.errors import EXIT_DOMAIN, CliError, report_error
 from prover.errors import ZkCreditsError
 
 
@@ -69,6 +71,9 @@ class LazyGroup(TyperGroup):
         except ZkCreditsError as exc:
             report_error(exc)
             raise typer.Exit(EXIT_DOMAIN) from exc
+        except (OSError, ValidationError) as exc:  # a file or a setting a command read raw
+            report_error(CliError(_one_line(exc)))
+            raise typer.Exit(EXIT_DOMAIN) from exc
 
 
 def load_command(name: str, spec: LazyCommand) -> click.Command:
@@ -101,3 +106,13 @@ def hide_flag_types() -> None:
 
     display_type_rich._zkcredits = True  # type: ignore[attr-defined]
     TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+def _one_line(exc: OSError | ValidationError) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(root)"
+        more = f" ({exc.error_count()} errors)" if exc.error_count() > 1 else ""
+        return f"{exc.title}: {where}: {first['msg']}{more}"
+    name = f"{exc.filename}: " if exc.filename else ""
+    return f"{name}{exc.strerror or exc}"
