@@ -8,6 +8,7 @@ more call at the worst-case price (`c_max`, with the reserve kept).
 from __future__ import annotations
 
 import json
+import sys
 import time
 
 import typer
@@ -51,16 +52,18 @@ def _days(line: NoteLine) -> str:
 
 
 def render(report: BalanceReport, console: Console) -> None:
-    table = Table(
-        "note", "state", "D", "C", "P", "calls", "balance", "spendable", "expires (UTC)",
-        "days left", "withdraw before", "pending", title=f"notes on {report.today} (UTC)",
-    )  # fmt: skip
+    table = Table(title=f"notes on {report.today} (UTC)")
+    for name in ("note", "state", "deposit", "spent", "spendable", "calls left"):
+        table.add_column(name, overflow="fold")
+    for name in ("expires", "days left", "withdraw before"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("pending", overflow="fold")
     for line in report.notes:
         style = _STYLE.get(line.state, "dim")
         table.add_row(
-            line.note[:12] + "…", f"[{style}]{line.state}[/]", str(line.D), str(line.C),
-            str(line.P), str(line.tickets), str(line.balance), str(line.spendable),
-            line.expires or "", _days(line), line.withdraw_before or "", _pending(line),
+            line.note[:12] + "…", f"[{style}]{line.state}[/]", str(line.D), str(line.C + line.P),
+            str(line.spendable), str(line.calls_left), line.expires or "", _days(line),
+            line.withdraw_before or "", _pending(line),
         )  # fmt: skip
     console.print(table)
     console.print(
@@ -82,4 +85,5 @@ def balance(
     if as_json:
         typer.echo(json.dumps(report.model_dump(mode="json")))
         return
-    render(report, Console(soft_wrap=False))
+    # off a terminal (a pipe, a log) rich would squeeze the table into 80 columns
+    render(report, Console(width=None if sys.stdout.isatty() else 160))

@@ -8,7 +8,8 @@
   more call at the worst-case price (active, unexpired, no ticket waiting for its reply, and
   `balance ≥ c_max`: the circuit's solvency rule); `calls_left` is the number of calls that are
   certain to fit, `⌊balance / c_max⌋`.
-- A note below one call's price keeps its credit (`stranded`): only a withdrawal returns it.
+- A note below one call's price, or halted by a penalty, keeps its credit (`stranded`): only a
+  withdrawal returns it.
 - Dates are UTC. `expires` is the last day a call may be paid with the note; `withdraw_before` the
   first day an exit can no longer be requested (expiry + `exit_grace_days` + 1): from then on the
   provider may sweep the whole deposit.
@@ -125,7 +126,7 @@ def note_line(note: Note, grace_days: int | None, today: int) -> NoteLine:
     c_max = note.service.c_max
     balance = note.balance
     payable = state is State.ACTIVE and note.pending is None and balance >= c_max
-    live = state in (State.ACTIVE, State.EXPIRED, State.HALTED)
+    stuck = (state is State.ACTIVE and balance < c_max) or state is State.HALTED
     exit_line = None
     if state is State.EXITING and d is not None:
         extra = note.pending is not None
@@ -148,7 +149,7 @@ def note_line(note: Note, grace_days: int | None, today: int) -> NoteLine:
         balance=balance,
         spendable=balance if payable else 0,
         calls_left=balance // c_max if payable else 0,
-        stranded=balance if live and not payable and balance > 0 else 0,
+        stranded=balance if stuck and balance > 0 else 0,
         expiry_day=d.expiry if d else None,
         expires=day_date(d.expiry).isoformat() if d else None,
         days_left=d.expiry - today if d else None,
@@ -201,7 +202,7 @@ def _warnings(lines: Sequence[NoteLine], settings: WarningSettings) -> list[Bala
                     "`zkcredits client recover` settles it",
                 )
             )
-        if line.stranded and line.state is not State.EXPIRED:
+        if line.stranded:
             out.append(
                 BalanceWarning(
                     code="credit_stranded",

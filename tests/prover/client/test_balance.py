@@ -88,7 +88,14 @@ def test_a_pending_ticket_is_listed_and_its_note_does_not_count_as_spendable() -
     report = balance_report([note], GRACE, NOW)
     [line] = report.notes
     assert line.pending_ticket == 2 and line.spendable == 0
-    assert "ticket_pending" in _codes(report)
+    assert line.stranded == 0  # waiting for its reply, not stuck below c_max
+    assert "ticket_pending" in _codes(report) and "credit_stranded" not in _codes(report)
+
+
+def test_a_halted_note_keeps_its_whole_balance_stranded_until_withdrawn() -> None:
+    note = make_note(SERVICE, D=20_000, n=2, C=40, P=2_000, status=NoteStatus.HALTED)
+    [line] = balance_report([note], GRACE, NOW).notes
+    assert line.spendable == 0 and line.stranded == 20_000 - 40 - 2_000 - 2_000
 
 
 def test_low_credit_warns_below_the_configured_number_of_calls() -> None:
