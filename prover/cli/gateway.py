@@ -112,3 +112,7 @@ def serve(
     finally:
         parts.close()
         nullifiers.close()
+
+
+# `zkcredits gateway attest` (docs/tee.md) lives in its own module and adds itself to this group.
+from prover.cli import gateway_attest as _attest  # noqa: E402, F401

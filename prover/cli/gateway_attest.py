@@ -4,7 +4,7 @@ Run inside the gateway's Intel TDX confidential VM. Quote generation goes throug
 written against the kernel's documented interface and NOT tested on TDX hardware (none was
 available). `--quote` takes a quote another attestation agent produced instead.
 
-Registered on the `gateway` command group by `prover/cli/main.py` (one import line).
+Registered on the `gateway` command group by `prover/cli/gateway.py` (one import line).
 """
 
 from __future__ import annotations

@@ -1,52 +1,69 @@
-"""`zkcredits`: the command line of the project (chain, circuits, deploy, gateway, client)."""
+"""`zkcredits`: the command line of the project (chain, circuits, deploy, gateway, client).
+
+Every sub-command group is imported only when it runs (`prover.cli.lazy.LazyGroup`), so
+`zkcredits --help` and light commands such as `client balance` start without web3, the prover
+or the web stack. Exit status: 0 ok, 1 a domain error (one line `error: …`), 2 a usage error
+(`prover.cli.errors`). A new group is one line in `SUBCOMMANDS`.
+"""
 
 from __future__ import annotations
 
-import importlib
 import sys
 
 import typer
-from rich.console import Console
 
-from prover.cli.chain import app as chain_app
-from prover.cli.demo import demo
+from prover.cli.errors import EXIT_DOMAIN, report_error
+from prover.cli.lazy import LazyCommand, LazyGroup, hide_flag_types
 from prover.errors import ZkCreditsError
 
+SUBCOMMANDS = {
+    "demo": LazyCommand(
+        "prover.cli.demo", "demo", "Run the whole story on a local Anvil chain and print a summary."
+    ),
+    "chain": LazyCommand("prover.cli.chain", "app", "Run a local Anvil chain."),
+    "circuits": LazyCommand(
+        "prover.cli.circuits", "app", "Build circuits, keys and verifiers; run a ceremony."
+    ),
+    "deploy": LazyCommand(
+        "prover.cli.deploy", "app", "Deploy the vault, verifiers and ERC-8004 registries."
+    ),
+    "gateway": LazyCommand("prover.cli.gateway", "app", "Run the provider's verifying gateway."),
+    "client": LazyCommand(
+        "prover.cli.client", "app", "The user's wallet and local prover service."
+    ),
+    "validator": LazyCommand(
+        "prover.cli.validator", "app", "Answer ERC-8004 validation requests (TDX quotes)."
+    ),
+}
+
+
+class ZkCreditsGroup(LazyGroup):
+    lazy = SUBCOMMANDS
+
+
+hide_flag_types()
 app = typer.Typer(
     name="zkcredits",
+    cls=ZkCreditsGroup,
     help="Anonymous, prepaid, per-call API payments with zero-knowledge proofs.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-app.add_typer(chain_app, name="chain", help="Run a local Anvil chain.")
-app.command(name="demo")(demo)
 
-# Sub-commands owned by other parts of the package, mounted when present.
-_OPTIONAL_SUBAPPS = {
-    "circuits": ("prover.cli.circuits", "Build circuits, keys and verifiers; run a ceremony."),
-    "deploy": ("prover.cli.deploy", "Deploy the vault, verifiers and ERC-8004 registries."),
-    "gateway": ("prover.cli.gateway", "Run the provider's verifying gateway."),
-    "client": ("prover.cli.client", "The user's wallet and local prover service."),
-    "validator": ("prover.cli.validator", "Answer ERC-8004 validation requests (TDX quotes)."),
-}
-for _name, (_module, _help) in _OPTIONAL_SUBAPPS.items():
-    try:
-        _sub = importlib.import_module(_module)
-    except ModuleNotFoundError as _exc:
-        if _exc.name != _module:
-            raise
-        continue
-    app.add_typer(_sub.app, name=_name, help=_help)
-importlib.import_module("prover.cli.gateway_attest")  # adds `zkcredits gateway attest`
+
+@app.callback()
+def _root() -> None:
+    """Anonymous, prepaid, per-call API payments with zero-knowledge proofs."""
 
 
 def run() -> None:
-    """Console entry point: a deliberate error is one clear line and exit status 2, no traceback."""
+    """Console entry point: a deliberate error is one clear line and exit status 1, no traceback
+    (usage errors keep click's status 2)."""
     try:
         app()
-    except ZkCreditsError as exc:
-        Console(stderr=True, soft_wrap=True).print(f"[red]error:[/] {exc}", highlight=False)
-        sys.exit(2)
+    except ZkCreditsError as exc:  # raised outside a command (e.g. while loading a group)
+        report_error(exc)
+        sys.exit(EXIT_DOMAIN)
 
 
 if __name__ == "__main__":

@@ -12,8 +12,9 @@ import random
 import time
 from dataclasses import dataclass, field
 
-from prover.client.client_errors import NoPayableNoteError, NotesBusyError
+from prover.client.client_errors import NotesBusyError
 from prover.client.wallet import Note, NoteBusyError, Wallet
+from prover.client.why_not import Timing, why_no_note_can_pay
 
 BUSY_POLL_S = 0.05
 
@@ -24,6 +25,7 @@ class NotePicker:
 
     rng: random.Random = field(default_factory=random.SystemRandom)
     busy: set[int] = field(default_factory=set)
+    timing: Timing | None = None  # the pin's timing, for saying why no note can pay
 
     async def pick(
         self,
@@ -45,9 +47,8 @@ class NotePicker:
                 except NotesBusyError:
                     pass
             elif not self.busy:
-                raise NoPayableNoteError(
-                    "no note can pay: deposit one (`zkcredits client deposit`), or wait for the "
-                    "next checkpoint after a deposit"
+                raise why_no_note_can_pay(  # the cause, with what to do (`why_not`)
+                    wallet.notes(), service_id, today, size, now=time.time(), timing=self.timing
                 )
             if time.monotonic() >= deadline:
                 raise NotesBusyError(

@@ -13,25 +13,19 @@ from prover.chain.mirror import Finality, MirrorError, VaultMirror
 from prover.client.client_errors import ChainViewError, ClientError
 from prover.client.delay import DelayBounds, PreSendDelay
 from prover.client.discovery import connect_chain
+from prover.client.passphrase import PASSPHRASE_ENV as PASSPHRASE_ENV  # re-export
+from prover.client.passphrase import read_passphrase as read_passphrase  # re-export
 from prover.client.payer import Payer
+from prover.client.payer_notes import NotePicker
 from prover.client.profile import ClientProfile, ProviderPin, load_profile
 from prover.client.request_prover import NoteProver
 from prover.client.transport import AsyncPrivateTransport, PrivateTransport
 from prover.client.transport_config import TransportSettings
 from prover.client.tree_view import MirrorTreeView
 from prover.client.wallet import Wallet
+from prover.client.why_not import Timing
 
-PASSPHRASE_ENV = "ZKCREDITS_WALLET_PASSPHRASE"
 CONFIRMATIONS_ENV = "ZKCREDITS_CONFIRMATIONS"
-
-
-def read_passphrase(path: Path | None) -> str | None:
-    """From `--passphrase-file` or `$ZKCREDITS_WALLET_PASSPHRASE`; None means prompt."""
-    if path is not None:
-        if not path.is_file():
-            raise ClientError(f"passphrase file {path} does not exist", field="passphrase_file")
-        return path.read_text().rstrip("\n")
-    return os.environ.get(PASSPHRASE_ENV) or None
 
 
 def mirror_path(wallet_path: Path, pin: ProviderPin) -> Path:
@@ -70,27 +64,35 @@ class Session:
         return connect_chain(url, PrivateTransport(TransportSettings()))
 
     def payer(
-        self, pin: ProviderPin, *, rpc_url: str | None = None, confirmations: int | None = None
+        self,
+        pin: ProviderPin,
+        *,
+        rpc_url: str | None = None,
+        confirmations: int | None = None,
+        retries: int | None = None,
+        retry_wait_s: float | None = None,
     ) -> Payer:
         settings = TransportSettings()
         w3 = self.w3(rpc_url)
-        mirror = open_mirror(
-            w3,
-            self.wallet_path,
-            pin,
-            default_confirmations() if confirmations is None else confirmations,
-        )
+        depth = default_confirmations() if confirmations is None else confirmations
+        mirror = open_mirror(w3, self.wallet_path, pin, depth)
         self.stack.callback(mirror.close)
         prover = NoteProver.load(pin.vk_hashes.request, max_depth=pin.max_depth)
         self.stack.callback(prover.close)
-        return Payer(
+        payer = Payer(
             wallet=self.wallet,
             pin=pin,
             tree=MirrorTreeView(mirror),
             prover=prover,
             transport=AsyncPrivateTransport(settings),
             delay=PreSendDelay(DelayBounds.from_settings(settings)),
+            _notes=NotePicker(timing=Timing.of(pin, depth)),  # says why no note can pay
         )
+        if retries is not None:
+            payer.retries = retries
+        if retry_wait_s is not None:
+            payer.retry_wait_s = retry_wait_s
+        return payer
 
     def close(self) -> None:
         self.stack.close()

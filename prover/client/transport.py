@@ -104,7 +104,9 @@ class _Route:
         return {
             "trust_env": False,
             "follow_redirects": False,
-            "timeout": httpx.Timeout(self.settings.request_timeout_s),
+            "timeout": httpx.Timeout(
+                self.settings.request_timeout_s, connect=self.settings.connect_timeout_s
+            ),
         }
 
     @contextmanager

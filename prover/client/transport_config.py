@@ -89,7 +89,10 @@ class TransportSettings(BaseSettings):
     socks_proxy: str | None = None
     """`socks5h://host:port`, or unset/empty for direct connections."""
     request_timeout_s: float = Field(default=120.0, gt=0)
-    """Connect/read/write timeout of one request (Tor circuits can be slow to build)."""
+    """Read/write timeout of one request (a long completion; Tor circuits can be slow)."""
+    connect_timeout_s: float = Field(default=10.0, gt=0)
+    """How long opening the TCP connection may take (to the SOCKS proxy when one is set): an
+    unreachable gateway or chain RPC fails in seconds, not after `request_timeout_s`."""
     socks_connect_attempts: int = Field(default=3, ge=1, le=10)
     """How many fresh circuits a request may try when the proxy refuses its SOCKS CONNECT
     (nothing was sent yet); 1 disables the retry. `prover.client.transport`."""

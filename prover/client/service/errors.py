@@ -1,10 +1,20 @@
-"""OpenAI-shaped error replies of the local proxy: `{"error": {message, type, code, param}}`."""
+"""OpenAI-shaped error replies of the local proxy: `{"error": {message, type, code, param}}`.
+
+Each cause keeps its own `code` (`prover.client.why_not` for "no note can pay": `no_deposit`,
+`credit_exhausted`, `note_expired`, `ticket_pending`, `checkpoint_pending`), so an agent can
+branch on it; `checkpoint_pending` also sends `Retry-After` (seconds). `explain` names what a
+bare chain-view failure means: no accepted checkpoint yet (then why no note can pay), or a chain
+RPC that does not answer (`chain_unreachable`).
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from starlette.responses import JSONResponse
 
-from prover.client.client_errors import ClientError
+from prover.chain.mirror.errors import MirrorRpcError
+from prover.client.client_errors import ChainUnreachableError, ChainViewError, ClientError
 from prover.client.transport_errors import TransportError
 from prover.client.wallet import (
     InsufficientCreditError,
@@ -13,7 +23,11 @@ from prover.client.wallet import (
     NoteStatusError,
     WalletError,
 )
+from prover.client.why_not import WhyNotError
 from prover.errors import ZkCreditsError
+
+if TYPE_CHECKING:
+    from prover.client.service.ledger import ProxyLedger
 
 _WALLET = {
     NoteBusyError: (429, "rate_limit_error", "notes_busy"),
@@ -24,16 +38,41 @@ _WALLET = {
 
 
 def error_payload(
-    status: int, kind: str, code: str, message: str, param: str | None
+    status: int,
+    kind: str,
+    code: str,
+    message: str,
+    param: str | None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body = {"error": {"message": message, "type": kind, "code": code, "param": param}}
-    return JSONResponse(body, status_code=status)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def explain(exc: BaseException, ledger: ProxyLedger | None) -> BaseException:
+    """A more specific error for what the payer raised, when there is one."""
+    if not isinstance(exc, ChainViewError):
+        return exc
+    if isinstance(exc.__cause__, MirrorRpcError):
+        return ChainUnreachableError(
+            f"the chain RPC does not answer ({exc}): nothing was paid, retry later",
+            field="rpc_url",
+        )
+    if exc.field == "root" and ledger is not None:
+        try:
+            return ledger.no_checkpoint()
+        except ZkCreditsError:
+            return exc
+    return exc
 
 
 def error_response(exc: BaseException) -> JSONResponse:
     """The reply for an error raised while serving a call (never a traceback)."""
     if isinstance(exc, ClientError):
-        return error_payload(exc.status, exc.kind, exc.code, str(exc), exc.field)
+        headers = None
+        if isinstance(exc, WhyNotError) and exc.retry_after_s is not None:
+            headers = {"Retry-After": str(exc.retry_after_s)}
+        return error_payload(exc.status, exc.kind, exc.code, str(exc), exc.field, headers)
     if isinstance(exc, WalletError):
         for kind, (status, etype, code) in _WALLET.items():
             if isinstance(exc, kind):

@@ -183,7 +183,7 @@ def test_a_deposit_beyond_the_token_balance_is_refused_clearly_and_writes_no_not
     user = anvil_account(7).address
     nonce, vault_before = world.w3.eth.get_transaction_count(user), p.balance(p.vault)
     code, out = _deposit(env, 10_000)
-    assert code == 2
+    assert code == 1
     assert out["error"]["type"] == "InsufficientTokenBalanceError"
     assert p.token.address in out["error"]["message"]
     assert f"needs {10_000 * UNIT}" in out["error"]["message"]
@@ -199,7 +199,7 @@ def test_a_fee_on_transfer_token_is_credited_net_and_a_net_below_the_minimum_is_
     user = anvil_account(6).address
     user_before, vault_before = p.balance(user), p.balance(p.vault)
     code, out = _deposit(env, 10_000)  # arrives 9_997 units: under min_deposit
-    assert code == 2
+    assert code == 1
     assert out["error"]["type"] == "DepositError"
     assert "DepositBelowMinimum(9997, 10000)" in out["error"]["message"]
     assert _notes(env) == {}

@@ -86,6 +86,6 @@ def test_a_corrupt_chain_state_file_gives_a_clear_error(tmp_path: Path) -> None:
     state = tmp_path / "anvil.json"
     state.write_text("{not json")
     out = _cli(["status"], state)
-    assert out.returncode == 2
+    assert out.returncode == 1  # a domain error (prover.cli.errors); 2 is for usage errors
     assert "anvil.json is corrupt" in out.stderr
     assert "Traceback" not in out.stderr

@@ -202,11 +202,26 @@ def test_a_query_string_reaches_the_payer_as_sent() -> None:
     assert handler.calls[0][1] == "/v1/files?purpose=x%20y"
 
 
-@pytest.mark.parametrize("host", ["0.0.0.0", "::", "::1", "localhost", "192.168.1.10", ""])
-def test_binding_anything_but_127_0_0_1_is_refused(host: str) -> None:
+@pytest.mark.parametrize("host", ["localhost", "my-laptop.lan", "", "127.0.0.1.evil", "0.0.0"])
+def test_binding_a_host_name_or_a_malformed_address_is_refused(host: str) -> None:
     with pytest.raises(ProxyConfigError) as info:
         server(RecordingHandler(), host=host, port=PORT, token=TOKEN)
     assert info.value.field == "host"
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "::1", "192.168.1.10"])
+def test_a_non_loopback_address_is_refused_without_the_bearer_token(host: str) -> None:
+    with pytest.raises(ProxyConfigError) as info:
+        check_bind_host(host, None)
+    assert info.value.field == "host" and "bearer token" in str(info.value)
+    with pytest.raises(ProxyConfigError):
+        check_bind_host(host, "too-short-a-token")
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.10"])
+def test_a_non_loopback_address_is_accepted_with_the_bearer_token(host: str) -> None:
+    assert check_bind_host(host, TOKEN) == host
+    server(RecordingHandler(), host=host, port=PORT, token=TOKEN)  # builds; binds nothing
 
 
 def test_a_short_token_is_refused() -> None:
@@ -214,8 +229,41 @@ def test_a_short_token_is_refused() -> None:
         ProxySecurity.build("short", PORT)
 
 
-def test_check_bind_host_accepts_only_the_loopback_address() -> None:
+def test_check_bind_host_accepts_the_loopback_address_without_a_token() -> None:
     assert check_bind_host("127.0.0.1") == "127.0.0.1"
+
+
+def _post_as(host: str, security: ProxySecurity) -> int:
+    handler = RecordingHandler()
+
+    async def go() -> httpx.Response:
+        app = create_proxy_app(handler, security)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url=f"http://{host}"
+        ) as client:
+            return await client.post(
+                "/v1/embeddings", content=b"{}", headers={**_openai_headers(), "Host": host}
+            )
+
+    return asyncio.run(go()).status_code
+
+
+def test_a_specific_bind_address_is_a_valid_host_but_foreign_names_stay_refused() -> None:
+    security = ProxySecurity.build(TOKEN, PORT, bind_host="192.168.1.10")
+    assert _post_as(f"192.168.1.10:{PORT}", security) == 200
+    assert _post_as(f"127.0.0.1:{PORT}", security) == 200
+    assert _post_as(f"evil.example:{PORT}", security) == 403
+    assert _post_as(f"192.168.1.10:{PORT + 1}", security) == 403
+
+
+def test_a_wildcard_bind_accepts_only_the_names_given_with_allow_host() -> None:
+    security = ProxySecurity.build(
+        TOKEN, PORT, bind_host="0.0.0.0", hosts=["host.docker.internal", "10.0.0.5:9999"]
+    )
+    assert _post_as(f"host.docker.internal:{PORT}", security) == 200
+    assert _post_as("10.0.0.5:9999", security) == 200
+    assert _post_as(f"0.0.0.0:{PORT}", security) == 403
+    assert _post_as(f"172.17.0.1:{PORT}", security) == 403
 
 
 def _free_port() -> int:

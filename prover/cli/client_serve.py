@@ -1,0 +1,154 @@
+"""`zkcredits client serve`: the OpenAI-compatible local proxy that pays with the wallet.
+
+Order of start-up, so mistakes show at once: the bind address is checked and the port bound
+first (a taken port is one line and exit status 1 in well under a second), then the wallet is
+opened (key derivation), the chain and the provider's keys are loaded, and the proxy serves.
+Tickets left pending by an earlier run are resent in the background once the gateway answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from prover.cli.client_common import (
+    DEFAULT_WALLET,
+    PassOpt,
+    SidOpt,
+    WalletOpt,
+    app,
+    err,
+    errors,
+    open_session,
+    pin_of,
+)
+from prover.client.profile import load_profile, profile_path
+from prover.client.service.settings import DEFAULT_PROXY_PORT, ProxySettings
+
+HostOpt = Annotated[
+    str,
+    typer.Option(
+        help="Bind address: 127.0.0.1, or an IP address of this machine (0.0.0.0: all) to serve "
+        "agents elsewhere, e.g. in Docker; every request still needs the bearer token."
+    ),
+]
+AllowHostOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="Host header name also accepted (repeatable), e.g. host.docker.internal; needed "
+        "with a 0.0.0.0 or :: bind."
+    ),
+]
+
+
+@app.command()
+def serve(
+    port: Annotated[
+        int | None,
+        typer.Option(help=f"Port (default {DEFAULT_PROXY_PORT}, or $ZKCREDITS_PROXY_PORT)."),
+    ] = None,
+    host: HostOpt = "127.0.0.1",
+    allow_host: AllowHostOpt = None,
+    allow_origin: Annotated[
+        list[str] | None, typer.Option(help="Origin allowed to call (repeatable).")
+    ] = None,
+    wallet: WalletOpt = DEFAULT_WALLET,
+    service_id: SidOpt = None,
+    passphrase_file: PassOpt = None,
+    log_format: Annotated[
+        str | None, typer.Option(help="Logs: console or json (else $ZKCREDITS_LOG_FORMAT).")
+    ] = None,
+) -> None:
+    """Run the OpenAI-compatible proxy (default 127.0.0.1:8420; bearer token from the profile)."""
+    from prover.client.service.run import bind_socket
+    from prover.client.service.security import check_bind_host, is_loopback_bind
+    from prover.logs import configure_logging, get_logger
+
+    with errors(False):
+        settings = ProxySettings()
+        port = settings.port if port is None else port
+        configure_logging(log_format, private=True)  # client side: no note data in logs (§13)
+        log = get_logger("zkcredits.client.serve")
+        token = load_profile(wallet).token
+        check_bind_host(host, token)
+        sock = bind_socket(host, port)  # before anything slow: a taken port is said at once
+        try:
+            if not is_loopback_bind(host):
+                _warn_exposed(host, port, allow_host or [], wallet)
+                log.warning("proxy_exposed", host=host, port=port)
+            _serve(sock, host, port, wallet, service_id, passphrase_file, settings,
+                   tuple(allow_host or ()), tuple(allow_origin or ()))  # fmt: skip
+        finally:
+            sock.close()
+
+
+def _warn_exposed(host: str, port: int, hosts: list[str], wallet: Path) -> None:
+    names = ", ".join(hosts) if hosts else "none given (use --allow-host)"
+    err.print(
+        f"[yellow]warning:[/] the proxy listens on {host}:{port}, beyond this machine's loopback: "
+        f"whoever reaches it with the bearer token (in {profile_path(wallet)}) spends this "
+        f"wallet's credit. Accepted Host names besides 127.0.0.1/localhost: {names}.",
+        highlight=False,
+    )
+
+
+def _serve(
+    sock: socket.socket,
+    host: str,
+    port: int,
+    wallet: Path,
+    service_id: str | None,
+    passphrase_file: Path | None,
+    settings: ProxySettings,
+    hosts: tuple[str, ...],
+    origins: tuple[str, ...],
+) -> None:
+    from prover.client.service.ledger import ProxyLedger
+    from prover.client.service.reachability import GatewayGate, gateway_probe
+    from prover.client.service.run import server
+    from prover.client.session import default_confirmations
+    from prover.client.why_not import Timing
+    from prover.logs import get_logger
+
+    log = get_logger("zkcredits.client.serve")
+    session = open_session(wallet, passphrase_file)
+    try:
+        pin = pin_of(session.profile, service_id)
+        payer = session.payer(
+            pin, retries=settings.send_retries, retry_wait_s=settings.send_retry_wait_s
+        )
+        ledger = ProxyLedger(session.wallet, pin, Timing.of(pin, default_confirmations()))
+        probe = gateway_probe(payer.transport, pin, settings.probe_timeout_s)
+        gate = GatewayGate(probe, pin.gateway_url, on_back=payer.settle_pending)
+        srv = server(
+            payer, host=host, port=port, token=session.profile.token, origins=origins,
+            hosts=hosts, ledger=ledger, gate=gate,
+        )  # fmt: skip
+
+        async def main() -> None:
+            gate.down_since = time.monotonic()  # unknown until the first check: probe it now
+            try:
+                await gate.check()  # reachable: resends tickets an earlier run left pending
+            except Exception as exc:
+                log.warning("gateway_unreachable_at_start", error_type=type(exc).__name__)
+            report = ledger.report()
+            shown = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+            log.info(
+                "proxy_serving",
+                url=f"http://{shown}/v1",
+                token_file=str(profile_path(wallet)),
+                spendable=report.spendable,
+                calls_left=report.calls_left,
+            )
+            for warning in ledger.fresh_warnings(report):
+                log.warning("balance_warning", **warning.loggable())
+            await srv.serve(sockets=[sock])
+
+        asyncio.run(main())
+    finally:
+        session.close()

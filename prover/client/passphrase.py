@@ -1,0 +1,23 @@
+"""Where the wallet passphrase comes from (never the command line): a file or the environment.
+
+A light module on purpose: commands that only open the wallet (`client balance`) import it
+without the chain and proving stack `prover.client.session` brings.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from prover.client.client_errors import ClientError
+
+PASSPHRASE_ENV = "ZKCREDITS_WALLET_PASSPHRASE"
+
+
+def read_passphrase(path: Path | None, env: str = PASSPHRASE_ENV) -> str | None:
+    """From `--passphrase-file` or `$ZKCREDITS_WALLET_PASSPHRASE`; None means prompt."""
+    if path is not None:
+        if not path.is_file():
+            raise ClientError(f"passphrase file {path} does not exist", field="passphrase_file")
+        return path.read_text().rstrip("\n")
+    return os.environ.get(env) or None
