@@ -10,7 +10,7 @@ from prover.errors import ZkCreditsError
 
 
 class ErrorCode(StrEnum):
-    """Stable error codes. The first ten are PROTOCOL §9's; the last two are ours (docs)."""
+    """Stable error codes. The first ten are PROTOCOL §9's; the others are ours (docs, D8)."""
 
     INVALID_PROOF = "invalid_proof"
     STALE_ROOT = "stale_root"  # never carries the root the client used
@@ -24,6 +24,13 @@ class ErrorCode(StrEnum):
     RESPONSE_EXPIRED = "response_expired"
     PAYMENT_REQUIRED = "payment_required"
     RATE_LIMITED = "rate_limited"
+    # pre-flight refusals (before reservation: the ticket stays free), `prover.pricing.preflight`
+    COST_EXCEEDS_C_MAX = "cost_exceeds_c_max"
+    REPLY_TOO_LARGE = "reply_too_large"
+    UNKNOWN_MODEL = "unknown_model"
+    # after reservation, with a signed state (`docs/failure-costs.md`)
+    REPLY_OVER_LIMIT = "reply_over_limit"  # the reply outgrew the limit: charged the worst case
+    POLICY_VIOLATION = "policy_violation"  # penalised, never forwarded upstream
 
 
 _STATUS = {
@@ -39,6 +46,11 @@ _STATUS = {
     ErrorCode.RESPONSE_EXPIRED: 410,
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.UPSTREAM_ERROR: 502,
+    ErrorCode.COST_EXCEEDS_C_MAX: 400,
+    ErrorCode.REPLY_TOO_LARGE: 400,
+    ErrorCode.UNKNOWN_MODEL: 400,
+    ErrorCode.REPLY_OVER_LIMIT: 502,
+    ErrorCode.POLICY_VIOLATION: 403,
 }
 
 

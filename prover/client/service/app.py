@@ -28,6 +28,14 @@ from prover.logs import get_logger
 
 log = get_logger("zkcredits.client.proxy")
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+ADJUSTED_HEADER = "X-Zkcredits-Adjusted"
+"""Set on a reply whose request the pre-flight changed before paying (e.g. `max_tokens=228`)."""
+
+
+def _adjusted(note: str | None) -> dict[str, str]:
+    return {} if note is None else {ADJUSTED_HEADER: note}
+
+
 MAX_BODY_BYTES = 8 << 20
 
 
@@ -89,10 +97,15 @@ def create_proxy_app(handler: CallHandler, security: ProxySecurity) -> Guarded:
                 _relay(streamed.events),
                 status_code=streamed.status,
                 media_type=streamed.content_type,
-                headers={"Cache-Control": "no-cache"},
+                headers={"Cache-Control": "no-cache", **_adjusted(streamed.adjusted)},
             )
         reply = await handler.call(method, target, body, ctype)
-        return Response(reply.body, status_code=reply.status, media_type=reply.content_type)
+        return Response(
+            reply.body,
+            status_code=reply.status,
+            media_type=reply.content_type,
+            headers=_adjusted(reply.adjusted),
+        )
 
     async def on_error(request: Request, exc: Exception) -> Response:
         if not isinstance(exc, ClientError):
