@@ -15,6 +15,7 @@ from prover.chain.deployment_file import Deployment
 from prover.chain.devkeys import anvil_account
 from prover.crypto import public_key
 from prover.gateway.embedded.app import CHAT_MODEL, EMBED_MODEL
+from prover.gateway.policy.rules import default_policy_config
 from prover.pricing.schedule import PriceSchedule
 
 DEV_SCHEDULE = PriceSchedule.model_validate(
@@ -54,6 +55,7 @@ def dev_config(server_sk: int, gateway_url: str, **overrides: object) -> DeployC
         "agent_name": "zkcredits dev provider",
         "agent_description": "local test provider",
         "gateway_url": gateway_url,
+        "policy_hash": default_policy_config().policy_hash(),
     }
     values.update(overrides)
     return DeployConfig.model_validate(values)

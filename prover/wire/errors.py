@@ -78,14 +78,17 @@ class ErrorBody(BaseModel):
 class WireError(ZkCreditsError):
     """A request or reply that breaks the wire format or a payment rule, with its stable code."""
 
-    def __init__(self, code: ErrorCode, message: str, *, field: str | None = None) -> None:
+    def __init__(
+        self, code: ErrorCode, message: str, *, field: str | None = None, status: int | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.field = field
+        self._status = status  # an HTTP status other than the code's (413 for a body too large)
 
     def body(self) -> ErrorBody:
         return ErrorBody(error=ErrorDetail(code=self.code, message=str(self), field=self.field))
 
     @property
     def status(self) -> int:
-        return http_status(self.code)
+        return self._status if self._status is not None else http_status(self.code)
