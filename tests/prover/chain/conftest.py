@@ -58,7 +58,7 @@ def deploy_config() -> DeployConfig:
                     "path": "/v1/embeddings",
                     "kind": "embeddings",
                     "models": {
-                        "e": {"per_1k_input_tokens": 2, "dimensions": 8, "max_dimensions": 8}
+                        "m": {"per_1k_input_tokens": 2, "dimensions": 8, "max_dimensions": 8}
                     },
                 }
             ],
