@@ -45,7 +45,7 @@ from prover.circuits.inputs import CallParams, Note, NoteState, ServiceParams, r
 from prover.circuits.prover import CircuitKeys, Prover
 from prover.crypto import LeanIMT, eta, leaf, note_id, public_key, rho0
 from prover.crypto.request_hash import RequestFields, request_x
-from prover.gateway.app import GatewaySettings, create_app
+from prover.gateway.app import GatewaySettings, checks, create_app
 from prover.gateway.app.serve import CallServer
 from prover.gateway.app.wiring import WiringOptions, build_policy, build_upstream
 from prover.gateway.embedded import EmbeddedUpstreamProcess
@@ -262,19 +262,23 @@ async def run_round(
 
 
 class PreflightSwitch:
-    """Times the new pre-flight checks, or turns them off (constants in their place)."""
+    """Times the new pre-flight checks at their three call sites (`checks.check_work_cap` before
+    reservation, `CallServer._prepare` and the request policy `CallServer._penalised` when
+    serving), or turns them off (constants in their place)."""
 
     def __init__(self, timings: Timings, on: bool, body: bytes) -> None:
         self.timings, self.on = timings, on
-        route = SCHEDULE.routes[0]
-        self.fixed = preflight.check(SCHEDULE, route, body)
-        self.saved = (preflight.check, preflight.bound, CallServer._penalised)
+        self.fixed = preflight.check(SCHEDULE, SCHEDULE.routes[0], body)
+        self.saved = (
+            preflight.check, preflight.bound, checks.check_work_cap,
+            CallServer._prepare, CallServer._penalised,
+        )  # fmt: skip
 
     def __enter__(self) -> PreflightSwitch:
-        check, bound, penalised = self.saved
+        _, _, work_cap, prepare, penalised = self.saved
         if self.on:
-            preflight.check = self.timings.timed("preflight", check)  # type: ignore[method-assign]
-            preflight.bound = self.timings.timed("preflight", bound)  # type: ignore[method-assign]
+            checks.check_work_cap = self.timings.timed("preflight", work_cap)  # type: ignore[assignment]
+            CallServer._prepare = self.timings.timed("preflight", prepare)  # type: ignore[method-assign]
 
             async def timed_policy(server: CallServer, call: Any, request: Any) -> Any:
                 t = time.perf_counter()
@@ -295,7 +299,10 @@ class PreflightSwitch:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        preflight.check, preflight.bound, CallServer._penalised = self.saved  # type: ignore[method-assign]
+        (
+            preflight.check, preflight.bound, checks.check_work_cap,
+            CallServer._prepare, CallServer._penalised,
+        ) = self.saved  # type: ignore[method-assign]  # fmt: skip
 
 
 def pct(values: list[float], q: float) -> float:
