@@ -12,6 +12,11 @@ round runs on a fresh SQLite store: N notes × R rounds paid calls, every one a 
 Throughput runs rounds until at least --rounds rounds and --min-seconds of timed calls, and
 reports the overall rate with the median, min and max per-round rate.
 
+Pre-flight cost, side by side in the same run: the sequential latency rounds run twice, with the
+new checks on (the shared pre-flight `prover.pricing.preflight` before reservation and again
+when serving, plus the request policy on the decoded body before forwarding) and off (the same
+code with those three replaced by constants), and their own time per call is a row of its own.
+
 Reference in the same run: per-call Groth16 verification by snarkjs (one warm Node process, same
 proofs and vk; timed inside Node and as a round trip from Python) beside ours, and the gateway
 overhead p50 with snarkjs substituted for our verifier, derived as ours − our verify + snarkjs.
@@ -40,12 +45,14 @@ from prover.circuits.inputs import CallParams, Note, NoteState, ServiceParams, r
 from prover.circuits.prover import CircuitKeys, Prover
 from prover.crypto import LeanIMT, eta, leaf, note_id, public_key, rho0
 from prover.crypto.request_hash import RequestFields, request_x
-from prover.gateway.app import GatewaySettings, create_app
+from prover.gateway.app import GatewaySettings, checks, create_app
+from prover.gateway.app.serve import CallServer
 from prover.gateway.app.wiring import WiringOptions, build_policy, build_upstream
 from prover.gateway.embedded import EmbeddedUpstreamProcess
 from prover.gateway.ports import ForwardReply, ForwardRequest, ForwardStream, Upstream
 from prover.gateway.store import NullifierRecord, SqliteNullifierStore, StoredReply
-from prover.pricing.schedule import PriceRoute, PriceSchedule, RouteKind
+from prover.pricing import preflight
+from prover.pricing.schedule import ModelPrice, PriceRoute, PriceSchedule, RouteKind
 from prover.wire import PaymentPayload, PaymentSignature, decode_header, encode_header
 from prover.wire.required import VkHashes
 
@@ -55,8 +62,10 @@ RESULTS = ROOT / "bench" / "results" / "gateway.json"
 SERVER_SK = 0x0BE4C4A1E5C1A55E5BADC0FFEE0DDBA11CAFEF00D5EED5A1757EA5A1ADB0071
 TARGET_CALLS_PER_S = 200.0
 TARGET_OVERHEAD_P50_MS = 10.0
+TARGET_PREFLIGHT_ADDED_P50_MS = 0.5
 MAX_ROUNDS = 1000
 OVERHEAD = "gateway overhead (server time − upstream)"
+OVERHEAD_OFF = "gateway overhead, pre-flight checks off"
 DEPOSIT = 1000
 CHAT = "/v1/chat/completions"
 SCHEDULE = PriceSchedule(
@@ -67,10 +76,11 @@ SCHEDULE = PriceSchedule(
             method="POST",
             path=CHAT,
             kind=RouteKind.CHAT,
-            flat=2,
-            per_1k_input_tokens=100,
-            per_1k_output_tokens=200,
-            max_output_tokens=32,
+            models={
+                "zk-embedded-chat": ModelPrice(
+                    flat=2, per_1k_input_tokens=100, per_1k_output_tokens=200, max_output_tokens=32
+                )
+            },
         ),
     ),
 )
@@ -251,6 +261,50 @@ async def run_round(
         return elapsed, ok
 
 
+class PreflightSwitch:
+    """Times the new pre-flight checks at their three call sites (`checks.check_work_cap` before
+    reservation, `CallServer._prepare` and the request policy `CallServer._penalised` when
+    serving), or turns them off (constants in their place)."""
+
+    def __init__(self, timings: Timings, on: bool, body: bytes) -> None:
+        self.timings, self.on = timings, on
+        self.fixed = preflight.check(SCHEDULE, SCHEDULE.routes[0], body)
+        self.saved = (
+            preflight.check, preflight.bound, checks.check_work_cap,
+            CallServer._prepare, CallServer._penalised,
+        )  # fmt: skip
+
+    def __enter__(self) -> PreflightSwitch:
+        _, _, work_cap, prepare, penalised = self.saved
+        if self.on:
+            checks.check_work_cap = self.timings.timed("preflight", work_cap)  # type: ignore[assignment]
+            CallServer._prepare = self.timings.timed("preflight", prepare)  # type: ignore[method-assign]
+
+            async def timed_policy(server: CallServer, call: Any, request: Any) -> Any:
+                t = time.perf_counter()
+                try:
+                    return await penalised(server, call, request)
+                finally:
+                    self.timings.add("preflight", time.perf_counter() - t)
+
+            CallServer._penalised = timed_policy  # type: ignore[method-assign]
+        else:
+            preflight.check = lambda *a: self.fixed  # type: ignore[assignment]
+            preflight.bound = lambda *a: self.fixed  # type: ignore[assignment]
+
+            async def no_policy(server: CallServer, call: Any, request: Any) -> None:
+                return None
+
+            CallServer._penalised = no_policy  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        (
+            preflight.check, preflight.bound, checks.check_work_cap,
+            CallServer._prepare, CallServer._penalised,
+        ) = self.saved  # type: ignore[method-assign]  # fmt: skip
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -286,10 +340,23 @@ def measure(args: argparse.Namespace, upstream_url: str) -> None:
     ids = {note_id(k) for k in ks}
 
     latency = Timings()  # sequential: the per-call split without queueing
+    checks_off = Timings()  # the same, with the pre-flight checks off
+    body = payments[0]["body"].encode()
     for _ in range(2):
-        asyncio.run(run_round(keys, payments, ids, tree, 1, latency, upstream_url))
+        with PreflightSwitch(checks_off, False, body):
+            asyncio.run(run_round(keys, payments, ids, tree, 1, checks_off, upstream_url))
+        with PreflightSwitch(latency, True, body):
+            asyncio.run(run_round(keys, payments, ids, tree, 1, latency, upstream_url))
     overhead = [
         t - u for t, u in zip(latency.samples["server"], latency.samples["upstream"], strict=False)
+    ]
+    overhead_off = [
+        t - u
+        for t, u in zip(checks_off.samples["server"], checks_off.samples["upstream"], strict=False)
+    ]
+    per_call_preflight = [
+        sum(latency.samples["preflight"][i : i + 3])
+        for i in range(0, len(latency.samples["preflight"]) - 2, 3)
     ]
     client_view = [
         t - u for t, u in zip(latency.samples["total"], latency.samples["upstream"], strict=False)
@@ -323,9 +390,12 @@ def measure(args: argparse.Namespace, upstream_url: str) -> None:
             ("upstream (embedded)", latency.samples["upstream"]),
             (OVERHEAD, overhead),
             ("same, seen by the in-process client", client_view),
+            ("pre-flight checks (check + bound + request policy)", per_call_preflight),
+            (OVERHEAD_OFF, overhead_off),
         )
     }
     overhead_p50 = rows[OVERHEAD]["p50_ms"]
+    added = round(overhead_p50 - rows[OVERHEAD_OFF]["p50_ms"], 3)
     result: dict[str, Any] = {
         "machine": f"{os.cpu_count()} cores (shared)",
         "loadavg_1m_end": round(os.getloadavg()[0], 2),
@@ -352,6 +422,9 @@ def measure(args: argparse.Namespace, upstream_url: str) -> None:
         "target_paid_calls_per_s": TARGET_CALLS_PER_S,
         "latency_sequential": rows,
         "target_overhead_p50_ms": TARGET_OVERHEAD_P50_MS,
+        "preflight_added_overhead_p50_ms": added,
+        "target_preflight_added_p50_ms": TARGET_PREFLIGHT_ADDED_P50_MS,
+        "preflight_meets_target": added <= TARGET_PREFLIGHT_ADDED_P50_MS,
         "overhead_p50_meets_target": overhead_p50 <= TARGET_OVERHEAD_P50_MS,
         "throughput_meets_target": rate >= TARGET_CALLS_PER_S,
         "verify_reference": verify,
@@ -369,6 +442,10 @@ def measure(args: argparse.Namespace, upstream_url: str) -> None:
         f"{per_round['median']}, min {per_round['min']}, max {per_round['max']}"
     )
     print(f"served {served}/{int(calls)} calls with a PAYMENT-RESPONSE")
+    print(
+        f"pre-flight checks add {added:.3f} ms to overhead p50 (on − off, same run; "
+        f"target ≤ {TARGET_PREFLIGHT_ADDED_P50_MS} ms)"
+    )
     print_comparison(result["comparison"], "gateway: ours vs snarkjs (ratio = reference / ours)")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")

@@ -108,6 +108,9 @@ def gateway_section(d: dict[str, Any]) -> list[str]:
         ["gateway overhead p50 (ms)",
          _get(d, "latency_sequential", "gateway overhead (server time − upstream)", "p50_ms"),
          d.get("target_overhead_p50_ms"), d.get("overhead_p50_meets_target")],
+        ["pre-flight checks added to overhead p50 (ms, on − off)",
+         d.get("preflight_added_overhead_p50_ms"), d.get("target_preflight_added_p50_ms"),
+         d.get("preflight_meets_target")],
     ]  # fmt: skip
     latency = d.get("latency_sequential") or {}
     stages = [[name, v.get("p50_ms"), v.get("p99_ms"), v.get("n")]

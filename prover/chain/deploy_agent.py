@@ -94,6 +94,7 @@ def register_provider_agent(
         setup=build.setup,
         agent_id=agent_id,
         identity_registry=registries.identity,
+        policy_hash=config.policy_hash,
     )
     uri = to_data_uri(registration)
     say(f"publishing the registration file of agent {agent_id} ({len(uri)} bytes, data: URI)")

@@ -24,6 +24,7 @@ from prover.circuits.manifest import (
 from prover.pricing.schedule import PriceSchedule
 from prover.toolchain.errors import ToolchainError
 from prover.toolchain.solc import CompiledContract, compile_files
+from prover.wire.fields import Hash32
 from prover.wire.required import VkHashes
 
 DEPLOYED_CIRCUITS: Final = ("withdraw", "slash")
@@ -62,6 +63,9 @@ class DeployConfig(BaseModel):
     agent_description: str
     gateway_url: str = Field(pattern=r"^https?://")
     agent_image: str | None = None
+    policy_hash: Hash32 | None = None
+    """keccak256 of the gateway's policy rules (`PolicyConfig.policy_hash()`), published in the
+    registration file so clients see the rules they pay under."""
     registries: RegistryAddresses | None = None
     """Reuse these ERC-8004 registries instead of deploying new ones."""
 

@@ -117,6 +117,7 @@ class VaultTerms(BaseModel):
     price_schedule_hash: Hash32
     vk_hashes: VkHashes
     setup: SetupKind
+    policy_hash: Hash32 | None = None  # keccak256 of the gateway's policy rules (canonical JSON)
 
 
 class RegistrationFile(BaseModel):
@@ -171,6 +172,7 @@ def build_registration(
     agent_id: int | None = None,
     identity_registry: str | None = None,
     image: str | None = None,
+    policy_hash: bytes | None = None,
 ) -> RegistrationFile:
     """The registration file of a deployed vault (with its registration once the id is known)."""
     registrations: tuple[AgentRef, ...] = ()
@@ -204,6 +206,7 @@ def build_registration(
             price_schedule_hash=price_schedule.schedule_hash(),
             vk_hashes=vk_hashes,
             setup=setup,
+            policy_hash=policy_hash,
         ),
     )
 

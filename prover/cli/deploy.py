@@ -47,17 +47,22 @@ EXAMPLE_CONFIG = {
     "treasury": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
     "max_depth": 20,
     "price_schedule": {
-        "version": 1,
+        "version": 2,
         "quantum": 10,
         "c_max": 1000,
+        "max_reply_bytes": 8388608,
         "routes": [
             {
                 "method": "POST",
                 "path": "/v1/chat/completions",
                 "kind": "chat",
-                "per_1k_input_tokens": 3,
-                "per_1k_output_tokens": 15,
-                "max_output_tokens": 4096,
+                "models": {
+                    "my-model": {
+                        "per_1k_input_tokens": 3,
+                        "per_1k_output_tokens": 15,
+                        "max_output_tokens": 4096,
+                    }
+                },
             }
         ],
     },

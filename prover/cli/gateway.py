@@ -71,6 +71,7 @@ def serve(
     import uvicorn
 
     from prover.circuits.prover import CircuitKeys
+    from prover.gateway.app.error_shape import JsonErrorH11Protocol
     from prover.gateway.app.factory import create_app
     from prover.gateway.store import open_store
 
@@ -108,6 +109,7 @@ def serve(
             log_config=None,  # uvicorn's records go through `configure_logging`'s formatter
             log_level=None,  # … at the level it set on the root logger
             h11_max_incomplete_event_size=settings.max_header_bytes + 4096,
+            http=JsonErrorH11Protocol,  # an unparsable request gets the one error shape too
         )
     finally:
         parts.close()

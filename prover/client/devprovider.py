@@ -14,6 +14,8 @@ from prover.chain.deploy_inputs import DeployConfig
 from prover.chain.deployment_file import Deployment
 from prover.chain.devkeys import anvil_account
 from prover.crypto import public_key
+from prover.gateway.embedded.app import CHAT_MODEL, EMBED_MODEL
+from prover.gateway.policy.rules import default_policy_config
 from prover.pricing.schedule import PriceSchedule
 
 DEV_SCHEDULE = PriceSchedule.model_validate(
@@ -21,18 +23,13 @@ DEV_SCHEDULE = PriceSchedule.model_validate(
         "quantum": 10,
         "c_max": 1000,
         "routes": [
-            {
-                "method": "POST",
-                "path": "/v1/chat/completions",
-                "kind": "chat",
-                "flat": 10,
-                "per_1k_input_tokens": 30,
-                "per_1k_output_tokens": 60,
-                "max_output_tokens": 256,
-            },
-            {"method": "POST", "path": "/v1/embeddings", "kind": "embeddings", "flat": 10,
-             "per_1k_input_tokens": 10},
-            {"method": "GET", "path": "/v1/models", "kind": "http", "flat": 10},
+            {"method": "POST", "path": "/v1/chat/completions", "kind": "chat",
+             "models": {CHAT_MODEL: {"flat": 10, "per_1k_input_tokens": 30,
+                                     "per_1k_output_tokens": 60, "max_output_tokens": 256}}},
+            {"method": "POST", "path": "/v1/embeddings", "kind": "embeddings",
+             "models": {EMBED_MODEL: {"flat": 10, "per_1k_input_tokens": 10, "dimensions": 32,
+                                      "max_dimensions": 1024}}},
+            {"method": "GET", "path": "/search", "kind": "http", "flat": 10},
         ],
     }
 )  # fmt: skip
@@ -58,6 +55,7 @@ def dev_config(server_sk: int, gateway_url: str, **overrides: object) -> DeployC
         "agent_name": "zkcredits dev provider",
         "agent_description": "local test provider",
         "gateway_url": gateway_url,
+        "policy_hash": default_policy_config().policy_hash(),
     }
     values.update(overrides)
     return DeployConfig.model_validate(values)

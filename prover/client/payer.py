@@ -38,8 +38,8 @@ from prover.client.payer_attempt import Attempt, bind_ticket, paid_headers, prov
 from prover.client.payer_models import (
     PaidReply,
     StreamedReply,
-    check_cap,
     gateway_error,
+    prepare_request,
     utc_day,
 )
 from prover.client.payer_notes import NotePicker
@@ -57,7 +57,7 @@ from prover.pricing.schedule import PriceRoute
 from prover.wire import HEADER_REQUIRED, PaymentRequired, decode_header
 from prover.wire.errors import WireError
 
-__all__ = ["PaidReply", "Payer", "StreamedReply", "check_cap", "utc_day"]
+__all__ = ["PaidReply", "Payer", "StreamedReply", "prepare_request", "utc_day"]
 
 
 @dataclass
@@ -158,11 +158,14 @@ class Payer:
         route = self.route(method, target)
         if route is None:
             return await self.passthrough(method, target, body, content_type)
-        check_cap(route, body)
+        prepared = prepare_request(self.pin.price_schedule, route, body)
+        body = prepared.body
         with contextlib.ExitStack() as stack:
             attempt = await self._prepare(stack, method, target, body)
             reply = await self._send(attempt, method, target, body, content_type)
-            return self._check().complete(attempt, reply)
+            paid = self._check().complete(attempt, reply)
+            paid.adjusted = prepared.note
+            return paid
 
     async def passthrough(
         self, method: str, target: str, body: bytes, content_type: str | None
@@ -198,7 +201,8 @@ class Payer:
         route = self.route(method, target)
         if route is None:
             raise RequestRefusedError(f"{method} {target} is not sold", field="path")
-        check_cap(route, body)
+        prepared = prepare_request(self.pin.price_schedule, route, body)
+        body = prepared.body
         stack = contextlib.ExitStack()
         try:
             attempt = await self._prepare(stack, method, target, body)
@@ -209,7 +213,9 @@ class Payer:
         except BaseException:
             stack.close()
             raise
-        return await relay_stream(attempt, reply, context, stack, self._check(), self._tasks)
+        streamed = await relay_stream(attempt, reply, context, stack, self._check(), self._tasks)
+        streamed.adjusted = prepared.note
+        return streamed
 
     # ------------------------------------------------------------------ recovery of pending tickets
 

@@ -11,7 +11,10 @@ import httpx
 
 from prover.client.client_errors import GatewayError, RequestRefusedError
 from prover.client.wallet import NoteState
-from prover.pricing.schedule import PriceRoute, RouteKind
+from prover.pricing import preflight
+from prover.pricing.errors import PreflightRefused
+from prover.pricing.preflight import Adjusted
+from prover.pricing.schedule import PriceRoute, PriceSchedule
 
 DAY = 86_400
 
@@ -20,28 +23,23 @@ def utc_day(now: float) -> int:
     return int(now) // DAY
 
 
-def check_cap(route: PriceRoute, body: bytes) -> None:
-    """Refuse a chat request asking for more output than the schedule sells (before proving)."""
-    if route.kind is not RouteKind.CHAT:
-        return
+class PreflightRefusedError(RequestRefusedError):
+    """The shared pre-flight refuses the request (the gateway would, before reservation): no
+    ticket is bound. `code` is the pre-flight's (`cost_exceeds_c_max`, `unknown_model`, …)."""
+
+    def __init__(self, refused: PreflightRefused) -> None:
+        super().__init__(str(refused), field=refused.field)
+        self.code = refused.reason.value
+
+
+def prepare_request(schedule: PriceSchedule, route: PriceRoute, body: bytes) -> Adjusted:
+    """Before binding: the gateway's pre-flight on this request (`prover.pricing.preflight`),
+    bringing a request with no work cap within `c_max` (`adjusted.note` says what changed);
+    a request that cannot be is refused here, before any ticket is bound."""
     try:
-        parsed = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise RequestRefusedError("chat request body is not JSON", field="body") from exc
-    if not isinstance(parsed, dict):
-        raise RequestRefusedError("chat request body must be a JSON object", field="body")
-    for name in ("max_tokens", "max_completion_tokens"):
-        asked = parsed.get(name)
-        if asked is None:
-            continue
-        if type(asked) is not int or asked < 0:
-            raise RequestRefusedError(f"{name} must be a non-negative integer", field=name)
-        if asked > route.max_output_tokens:
-            raise RequestRefusedError(
-                f"{name}={asked} exceeds the price schedule's cap of "
-                f"{route.max_output_tokens} output tokens per call (c_max)",
-                field=name,
-            )
+        return preflight.adjust(schedule, route, body)
+    except PreflightRefused as exc:
+        raise PreflightRefusedError(exc) from exc
 
 
 async def drain_queue(queue: asyncio.Queue[bytes | Exception | None]) -> AsyncIterator[bytes]:
@@ -61,6 +59,7 @@ class PaidReply:
     note_id: int | None = None
     cost: int | None = None
     state: NoteState | None = None
+    adjusted: str | None = None  # what the pre-flight changed in the request (a header says so)
 
 
 @dataclass
@@ -71,6 +70,7 @@ class StreamedReply:
     content_type: str
     events: AsyncIterator[bytes]
     note_id: int
+    adjusted: str | None = None  # as PaidReply
 
 
 def gateway_error(reply: httpx.Response) -> GatewayError:

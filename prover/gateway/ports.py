@@ -41,6 +41,7 @@ class ForwardRequest:
     route: PriceRoute
     max_output_tokens: int  # the cap the upstream must enforce so cost ≤ c_max (0: no tokens)
     request_digest: int | None = None  # D5 `h`: binds a penalty's evidence to this call
+    max_reply_bytes: int | None = None  # the schedule's reply limit (None: the upstream's own)
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,8 @@ class ForwardReply:
     content_type: str
     body: bytes
     usage: Usage
-    failed: bool = False  # upstream unreachable/5xx/timeout: the call costs 0 (§6 step 5)
+    failed: bool = False  # the provider's failure (unreachable, 5xx, timeout, key refused): cost 0
+    over_limit: bool = False  # the reply outgrew the size limit the caller asked for: charged
 
 
 @dataclass
@@ -62,7 +64,8 @@ class ForwardStream:
     content_type: str
     chunks: AsyncIterator[bytes]
     usage: Usage = field(default_factory=Usage)
-    failed: bool = False
+    failed: bool = False  # as ForwardReply
+    over_limit: bool = False  # as ForwardReply: the stream was cut at the size limit
 
 
 class Upstream(Protocol):

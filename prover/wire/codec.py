@@ -1,10 +1,17 @@
-"""Base64-JSON header values: strict decoding with a size limit, canonical encoding."""
+"""Base64-JSON header values: strict decoding with a size limit, canonical encoding.
+
+Strict means one value has one encoding: canonical standard base64 (padding as `b64encode`
+writes it, zero pad bits, no whitespace), UTF-8 JSON with no duplicate keys, no floats or
+exponents, no NaN, and every field validated in pydantic's strict mode (an integer is a JSON
+integer, never `"20000"` or `20000.0`). Each breach is `bad_request` naming the field.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
-from typing import TypeVar
+import json
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -22,16 +29,80 @@ def encode_header(model: BaseModel) -> str:
     return base64.b64encode(raw).decode("ascii")
 
 
+class _Duplicate(ValueError):
+    pass
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _Duplicate(key)
+        out[key] = value
+    return out
+
+
+def _no_float(text: str) -> Any:
+    raise _NonInteger(text)
+
+
+class _NonInteger(ValueError):
+    pass
+
+
+def _find_key(value: Any, key: str, path: tuple[str, ...] = ()) -> str:
+    """The dotted path of the first object holding `key` (to name a duplicated field)."""
+    if isinstance(value, dict):
+        if key in value:
+            return ".".join((*path, key))
+        for k, v in value.items():
+            found = _find_key(v, key, (*path, k))
+            if found:
+                return found
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            found = _find_key(v, key, (*path, str(i)))
+            if found:
+                return found
+    return ""
+
+
+def _strict_json(raw: bytes, header: str) -> None:
+    """Refuse duplicate keys and non-integer numbers anywhere in the JSON (pydantic's parser
+    keeps the last duplicate silently)."""
+    try:
+        text = raw.decode("utf-8")
+        json.loads(text, object_pairs_hook=_pairs, parse_float=_no_float, parse_constant=_no_float)
+    except _Duplicate as exc:
+        key = exc.args[0]
+        lenient = json.loads(text)
+        where = _find_key(lenient, key) or key
+        raise WireError(
+            ErrorCode.BAD_REQUEST, f"{header}: {where} appears twice", field=where
+        ) from exc
+    except _NonInteger as exc:
+        raise WireError(
+            ErrorCode.BAD_REQUEST, f"{header}: the number {exc.args[0]} is not a plain integer"
+        ) from exc
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise WireError(ErrorCode.BAD_REQUEST, f"{header} is not valid JSON") from exc
+
+
 def decode_header(value: str, model: type[M], header: str) -> M:
-    """Decode a header value into `model`, or raise `WireError(bad_request)` naming the header."""
+    """Decode a header value into `model`, or raise `WireError(bad_request)` naming the field."""
     if len(value) > MAX_HEADER_BYTES:
         raise WireError(ErrorCode.BAD_REQUEST, f"{header} is longer than {MAX_HEADER_BYTES} bytes")
     try:
         raw = base64.b64decode(value.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError) as exc:
         raise WireError(ErrorCode.BAD_REQUEST, f"{header} is not valid base64") from exc
+    if base64.b64encode(raw).decode("ascii") != value:
+        raise WireError(
+            ErrorCode.BAD_REQUEST, f"{header} is not canonical base64 (padding or pad bits)"
+        )
+    _strict_json(raw, header)
     try:
-        return model.model_validate_json(raw)
+        return model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
         first = exc.errors()[0]
         if first["type"] == "json_invalid":

@@ -10,7 +10,7 @@ from prover.errors import ZkCreditsError
 
 
 class ErrorCode(StrEnum):
-    """Stable error codes. The first ten are PROTOCOL §9's; the others are ours (docs)."""
+    """Stable error codes. The first ten are PROTOCOL §9's; the others are ours (docs, D8)."""
 
     INVALID_PROOF = "invalid_proof"
     STALE_ROOT = "stale_root"  # never carries the root the client used
@@ -25,6 +25,13 @@ class ErrorCode(StrEnum):
     PAYMENT_REQUIRED = "payment_required"
     RATE_LIMITED = "rate_limited"
     NOT_ATTESTED = "not_attested"  # the gateway publishes no TEE attestation (docs/tee.md)
+    # pre-flight refusals (before reservation: the ticket stays free), `prover.pricing.preflight`
+    COST_EXCEEDS_C_MAX = "cost_exceeds_c_max"
+    REPLY_TOO_LARGE = "reply_too_large"
+    UNKNOWN_MODEL = "unknown_model"
+    # after reservation, with a signed state (`docs/failure-costs.md`)
+    REPLY_OVER_LIMIT = "reply_over_limit"  # the reply outgrew the limit: charged the worst case
+    POLICY_VIOLATION = "policy_violation"  # penalised, never forwarded upstream
 
 
 _STATUS = {
@@ -41,6 +48,11 @@ _STATUS = {
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.UPSTREAM_ERROR: 502,
     ErrorCode.NOT_ATTESTED: 404,
+    ErrorCode.COST_EXCEEDS_C_MAX: 400,
+    ErrorCode.REPLY_TOO_LARGE: 400,
+    ErrorCode.UNKNOWN_MODEL: 400,
+    ErrorCode.REPLY_OVER_LIMIT: 502,
+    ErrorCode.POLICY_VIOLATION: 403,
 }
 
 
@@ -68,14 +80,17 @@ class ErrorBody(BaseModel):
 class WireError(ZkCreditsError):
     """A request or reply that breaks the wire format or a payment rule, with its stable code."""
 
-    def __init__(self, code: ErrorCode, message: str, *, field: str | None = None) -> None:
+    def __init__(
+        self, code: ErrorCode, message: str, *, field: str | None = None, status: int | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.field = field
+        self._status = status  # an HTTP status other than the code's (413 for a body too large)
 
     def body(self) -> ErrorBody:
         return ErrorBody(error=ErrorDetail(code=self.code, message=str(self), field=self.field))
 
     @property
     def status(self) -> int:
-        return http_status(self.code)
+        return self._status if self._status is not None else http_status(self.code)

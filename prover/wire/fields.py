@@ -12,6 +12,7 @@ from prover.crypto.field import parse_field
 
 UINT64_BOUND = 1 << 64
 _DECIMAL = re.compile(r"0|[1-9][0-9]{0,77}")
+_LOWER_HEX = re.compile(r"[0-9a-f]*")
 
 
 def _field_from_str(value: object, info: ValidationInfo) -> int:
@@ -45,10 +46,9 @@ def _hex_bytes(length: int) -> BeforeValidator:
         body = value[2:]
         if len(body) != 2 * length:
             raise ValueError(f"must be exactly {length} bytes")
-        try:
-            return bytes.fromhex(body)
-        except ValueError as exc:
-            raise ValueError("is not valid hex") from exc
+        if not _LOWER_HEX.fullmatch(body):  # one encoding: lower-case hex digits only
+            raise ValueError("must be lower-case hex digits")
+        return bytes.fromhex(body)
 
     return BeforeValidator(parse)
 

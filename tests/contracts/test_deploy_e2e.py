@@ -119,7 +119,8 @@ def _config(**overrides: object) -> DeployConfig:
             "quantum": 10,
             "c_max": 1000,
             "routes": [{"method": "POST", "path": "/v1/embeddings", "kind": "embeddings",
-                        "per_1k_input_tokens": 2}],
+                        "models": {"e": {"per_1k_input_tokens": 2, "dimensions": 8,
+                                         "max_dimensions": 8}}}],
         }
     )  # fmt: skip
     data: dict[str, object] = {

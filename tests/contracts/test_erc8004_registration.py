@@ -46,9 +46,13 @@ def _schedule(c_max: int = 1000) -> PriceSchedule:
                     "method": "POST",
                     "path": "/v1/chat/completions",
                     "kind": "chat",
-                    "per_1k_input_tokens": 3,
-                    "per_1k_output_tokens": 15,
-                    "max_output_tokens": 4096,
+                    "models": {
+                        "m": {
+                            "per_1k_input_tokens": 3,
+                            "per_1k_output_tokens": 15,
+                            "max_output_tokens": 4096,
+                        }
+                    },
                 }
             ],
         }

@@ -25,7 +25,7 @@ from uvicorn.config import LOGGING_CONFIG as UVICORN_LOGGING_CONFIG
 from prover.gateway.ports import ForwardRequest
 from prover.gateway.upstream import HttpUpstream
 from prover.logs import LogConfigError, configure_logging, get_logger, log_settings
-from prover.pricing.schedule import PriceRoute, RouteKind
+from prover.pricing.schedule import ModelPrice, PriceRoute, RouteKind
 
 NULLIFIER = 0x1D2F3E4A5B6C7D8E9F00112233445566778899AABBCCDDEEFF00112233445566
 
@@ -152,7 +152,12 @@ def test_an_upstream_failure_is_logged_as_a_structured_gateway_event() -> None:
     async def busy() -> JSONResponse:
         return JSONResponse({"error": "busy"}, status_code=503)
 
-    route = PriceRoute(method="POST", path="/v1/chat/completions", kind=RouteKind.CHAT, flat=1)
+    route = PriceRoute(
+        method="POST",
+        path="/v1/chat/completions",
+        kind=RouteKind.CHAT,
+        models={"m": ModelPrice(flat=1, max_output_tokens=8)},
+    )
     request = ForwardRequest(
         method="POST",
         path="/v1/chat/completions",

@@ -40,6 +40,14 @@ from prover.logs import get_logger
 
 log = get_logger("zkcredits.client.proxy")
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+ADJUSTED_HEADER = "X-Zkcredits-Adjusted"
+"""Set on a reply whose request the pre-flight changed before paying (e.g. `max_tokens=228`)."""
+
+
+def _adjusted(note: str | None) -> dict[str, str]:
+    return {} if note is None else {ADJUSTED_HEADER: note}
+
+
 MAX_BODY_BYTES = 8 << 20
 BALANCE_PATH = "/v1/zkcredits/balance"
 CALL_KEY = "zkcredits.call"  # per-request facts for the log line, in the ASGI scope
@@ -148,7 +156,7 @@ def create_proxy_app(
             _relay(streamed.events, at_done, failed(facts)),
             status_code=streamed.status,
             media_type=streamed.content_type,
-            headers={"Cache-Control": "no-cache"},
+            headers={"Cache-Control": "no-cache", **_adjusted(streamed.adjusted)},
         )
 
     async def pay(request: Request) -> Response:
@@ -178,7 +186,7 @@ def create_proxy_app(
             reply.body,
             status_code=reply.status,
             media_type=reply.content_type,
-            headers=money_headers(cost, money),
+            headers={**money_headers(cost, money), **_adjusted(reply.adjusted)},
         )
 
     async def balance(request: Request) -> Response:

@@ -15,9 +15,9 @@ from prover.crypto.babyjub import Point
 from prover.crypto.errors import CryptoError
 from prover.crypto.request_hash import RequestFields, request_digest, request_x, x_of_digest
 from prover.gateway.ports import ChainView
-from prover.gateway.upstream.chat import check_request
-from prover.gateway.upstream.errors import RequestRefused
-from prover.pricing.schedule import PriceRoute
+from prover.pricing import preflight
+from prover.pricing.errors import PreflightRefused
+from prover.pricing.schedule import PriceRoute, PriceSchedule
 from prover.wire import PaymentSignature
 from prover.wire.errors import ErrorCode, WireError
 
@@ -127,10 +127,13 @@ def check_x(request: ReceivedRequest, payment: PaymentSignature, service_id: int
     return digest
 
 
-def check_work_cap(request: ReceivedRequest, route: PriceRoute) -> None:
-    """The route's body rules (chat output cap within `max_output_tokens`, one choice, strict
-    JSON; embeddings need `input`): refused before any ticket is reserved."""
+def check_work_cap(
+    request: ReceivedRequest, route: PriceRoute, schedule: PriceSchedule
+) -> preflight.Bound:
+    """The pre-flight (`prover.pricing.preflight.check`): the request's worst-case price within
+    `c_max`, its reply within the size limit, a model the schedule sells, a streamed chat asking
+    for usage. Refused before any ticket is reserved, each with its code (D8)."""
     try:
-        check_request(request.body, route)
-    except RequestRefused as exc:
-        raise _bad(str(exc), exc.field or "body") from exc
+        return preflight.check(schedule, route, request.body)
+    except PreflightRefused as exc:
+        raise WireError(ErrorCode(exc.reason.value), str(exc), field=exc.field) from exc

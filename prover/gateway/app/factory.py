@@ -24,6 +24,7 @@ from prover.errors import ZkCreditsError
 from prover.gateway.app import checks
 from prover.gateway.app.body_cache import BodyCache
 from prover.gateway.app.doublespend import DoubleSpendSink, ignore_double_spends
+from prover.gateway.app.error_shape import install_error_handlers
 from prover.gateway.app.pipeline import Pipeline
 from prover.gateway.app.ratelimit import TokenBucket
 from prover.gateway.app.requests import read_body, request_target, safe_path
@@ -33,8 +34,10 @@ from prover.gateway.app.settings import GatewaySettings
 from prover.gateway.app.signer import StateSigner, to_payment_response
 from prover.gateway.app.verify import VerifyFn, verifier_from_keys
 from prover.gateway.policy.log import PenaltyLog, entries_to_wire
+from prover.gateway.policy.rules import PolicyConfig
 from prover.gateway.ports import ChainView, Policy, Upstream
 from prover.gateway.store import Kind, NullifierStore
+from prover.gateway.upstream.models import model_entry, models_list
 from prover.logs import get_logger
 from prover.wire import HEADER_SIGNATURE
 from prover.wire.errors import ErrorCode, WireError
@@ -104,6 +107,36 @@ def create_app(
     async def well_known() -> Response:
         return limited() or JSONResponse(terms_json)
 
+    @app.get("/v1/models")
+    async def models() -> Response:
+        """Free and unpaid: the models the schedule sells (OpenAI list shape)."""
+        return limited() or JSONResponse(models_list(settings.price_schedule))
+
+    @app.get("/v1/models/{model:path}")
+    async def model(model: str) -> Response:
+        if (refused := limited()) is not None:
+            return refused
+        if model not in settings.price_schedule.models():
+            raise WireError(
+                ErrorCode.UNKNOWN_MODEL, f"model {model!r} is not sold here", field="model"
+            )
+        return JSONResponse(model_entry(model))
+
+    @app.get("/.well-known/zkcredits/policy")
+    async def policy_rules() -> Response:
+        """The rules a call is judged by, and their hash (the registration file's policy_hash)."""
+        if (refused := limited()) is not None:
+            return refused
+        config = getattr(policy, "config", None)
+        if not isinstance(config, PolicyConfig):
+            raise WireError(ErrorCode.BAD_REQUEST, "this gateway publishes no rule set")
+        return JSONResponse(
+            {
+                "policy": config.model_dump(mode="json"),
+                "policy_hash": "0x" + config.policy_hash().hex(),
+            }
+        )
+
     @app.get("/penalties")
     async def penalties(since: int = 0, limit: int = 1000) -> Response:
         """The signed, hash-chained penalty log: anyone checks it with `verify_log`."""
@@ -171,6 +204,7 @@ def create_app(
         assert isinstance(exc, WireError)
         return error_response(exc)
 
+    install_error_handlers(app)
     app.add_middleware(Guard, chain=chain, max_header_bytes=settings.max_header_bytes)
     return app
 

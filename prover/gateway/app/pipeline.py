@@ -75,7 +75,7 @@ class Pipeline:
         checks.check_vault_inputs(payment, self.vault)
         checks.check_root(payment, self.chain, now)
         digest = checks.check_x(request, payment, self.vault.service_id)
-        checks.check_work_cap(request, route)
+        checks.check_work_cap(request, route, self.settings.price_schedule)
         e_anon = p.e_anon
         if not checks.today_ok(p.today, now, self.settings.yesterday_grace_seconds):
             # A retry of a reserved ticket (same nullifier, same x) skips the day rule.

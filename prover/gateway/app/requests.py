@@ -42,14 +42,18 @@ async def read_body(request: Request, limit: int) -> bytes:
         if not announced.isdigit():
             raise WireError(ErrorCode.BAD_REQUEST, "bad Content-Length", field="content-length")
         if int(announced) > limit:
-            raise WireError(ErrorCode.BAD_REQUEST, f"body exceeds {limit} bytes", field="body")
+            raise WireError(
+                ErrorCode.BAD_REQUEST, f"body exceeds {limit} bytes", field="body", status=413
+            )
     chunks: list[bytes] = []
     size = 0
     try:
         async for chunk in request.stream():
             size += len(chunk)
             if size > limit:
-                raise WireError(ErrorCode.BAD_REQUEST, f"body exceeds {limit} bytes", field="body")
+                raise WireError(
+                    ErrorCode.BAD_REQUEST, f"body exceeds {limit} bytes", field="body", status=413
+                )
             chunks.append(chunk)
     except ClientDisconnect as exc:
         raise WireError(ErrorCode.BAD_REQUEST, "the client went away", field="body") from exc

@@ -1,9 +1,19 @@
-"""§6 steps 4–5 for a reserved ticket: forward, price, policy, sign, persist durably, reply.
+"""§6 steps 4–5 for a reserved ticket: policy, forward, price, sign, persist durably, reply.
 
 Every outcome after `reserve` ends in a signed next state that is stored before anything is
-sent: an upstream failure (or any exception on the way) costs 0 and replies `502
-upstream_error` with `PAYMENT-RESPONSE`. Streamed chat replies relay the upstream's server-sent
-events, then, after persisting, one final `event: payment-response`.
+sent, charged by who caused it (`docs/failure-costs.md`, `prover.gateway.upstream.reply_cost`):
+
+- a request the policy penalises is never forwarded: cost 0, `p = penalty_max`, `403
+  policy_violation`;
+- the provider's failure (upstream unreachable, timeout, 5xx, its key or quota refused, or any
+  exception on the way) costs 0: `502 upstream_error`;
+- a reply over the size limit the caller asked for costs the request's worst case: `502
+  reply_over_limit`;
+- a served reply (a 2xx, or an upstream 4xx about the caller's request) costs the schedule's
+  price of the reported usage, never above the pre-flight's worst case, never above `c_max`.
+
+Streamed chat replies relay the upstream's server-sent events, then, after persisting, one final
+`event: payment-response`.
 """
 
 from __future__ import annotations
@@ -29,7 +39,9 @@ from prover.gateway.ports import (
 )
 from prover.gateway.store import NullifierStore, ReplyConflict, StoredReply, StoreError
 from prover.gateway.upstream.chat import wants_stream
+from prover.gateway.upstream.cost import reply_cost
 from prover.logs import get_logger
+from prover.pricing import preflight
 from prover.pricing.schedule import PriceRoute, PriceSchedule, RouteKind
 from prover.wire.errors import ErrorCode
 
@@ -37,6 +49,7 @@ log = get_logger("zkcredits.gateway")
 
 ZERO_DECISION = PolicyDecision(penalty=0, evidence_hash=bytes(32))
 MAX_POLICY_BYTES = 4 << 20  # a streamed body beyond this is judged on its first 4 MiB
+INLINE_POLICY_BYTES = 64 << 10  # the request policy runs on the event loop below this size
 
 
 @dataclass(frozen=True)
@@ -48,7 +61,7 @@ class PaidCall:
     e_anon: Point
     request_digest: int | None = None  # D5 `h`, for the policy's evidence
 
-    def forward_request(self) -> ForwardRequest:
+    def forward_request(self, bound: preflight.Bound, max_reply_bytes: int) -> ForwardRequest:
         r = self.request
         return ForwardRequest(
             method=r.method,
@@ -56,8 +69,9 @@ class PaidCall:
             body=r.body,
             content_type=r.content_type,
             route=self.route,
-            max_output_tokens=self.route.max_output_tokens,
+            max_output_tokens=bound.output_tokens,
             request_digest=self.request_digest,
+            max_reply_bytes=max_reply_bytes,
         )
 
     @property
@@ -98,8 +112,40 @@ class CallServer:
         body = error_body(ErrorCode.UPSTREAM_ERROR, message)
         return await self._finish(call, 502, JSON, body, 0, None)
 
+    def _prepare(self, call: PaidCall) -> tuple[preflight.Bound, ForwardRequest]:
+        """The pre-flight bound (the pipeline checked it before reservation; pure, recomputed
+        here) and the exact request to forward, capped by it."""
+        bound = preflight.bound(self.schedule, call.route, call.request.body)
+        return bound, call.forward_request(bound, self.schedule.max_reply_bytes)
+
+    async def _penalised(self, call: PaidCall, request: ForwardRequest) -> Response | None:
+        """The policy on the request alone, before forwarding: a penalised request is never
+        forwarded; it costs 0 (no work was done) and carries `p = penalty_max`."""
+        if len(request.body) <= INLINE_POLICY_BYTES:
+            decision = self._decide(request, b"")
+        else:
+            decision = await to_thread.run_sync(self._decide, request, b"")
+        if decision.penalty == 0:
+            return None
+        body = error_body(
+            ErrorCode.POLICY_VIOLATION,
+            f"the request breaks the provider's published policy (rule {decision.rule}); it was "
+            "not forwarded; the penalty's evidence hash is in PAYMENT-RESPONSE",
+        )
+        return await self._finish(call, 403, JSON, body, 0, None, decision)
+
+    async def _over_limit(self, call: PaidCall, cost: int) -> Response:
+        body = error_body(
+            ErrorCode.REPLY_OVER_LIMIT,
+            f"the reply outgrew the {self.schedule.max_reply_bytes}-byte limit; charged the "
+            "request's worst case",
+        )
+        return await self._finish(call, 502, JSON, body, cost, None)
+
     async def _serve_plain(self, call: PaidCall) -> Response:
-        request = call.forward_request()
+        bound, request = self._prepare(call)
+        if (refused := await self._penalised(call, request)) is not None:
+            return refused
         try:
             reply = await self.upstream.forward(request)
         except Exception:
@@ -107,7 +153,9 @@ class CallServer:
             return await self.finish_failed(call, "the upstream failed; charged 0")
         if reply.failed:
             return await self.finish_failed(call, "the upstream failed; charged 0")
-        cost = self.schedule.cost(call.route, reply.usage)
+        cost = reply_cost(self.schedule, bound, reply)
+        if reply.over_limit:
+            return await self._over_limit(call, cost)
         return await self._finish(call, reply.status, reply.content_type, reply.body, cost, request)
 
     async def _finish(
@@ -118,10 +166,12 @@ class CallServer:
         body: bytes,
         cost: int,
         judged: ForwardRequest | None,
+        decision: PolicyDecision | None = None,
     ) -> Response:
-        """`judged`: the request the policy evaluates with `body` (None: failed call, no policy)."""
+        """`judged`: the request the policy evaluates with `body` (None: failed call, no policy);
+        `decision`: one already taken (a penalised request)."""
         try:
-            stored = await to_thread.run_sync(self._settle, call, cost, judged, body)
+            stored = await to_thread.run_sync(self._settle, call, cost, judged, body, decision)
         except PersistFailed:
             return Response(
                 error_body(ErrorCode.IN_PROGRESS, "the reply could not be stored; retry"),
@@ -134,11 +184,17 @@ class CallServer:
         )
 
     def _settle(
-        self, call: PaidCall, cost: int, judged: ForwardRequest | None, body: bytes
+        self,
+        call: PaidCall,
+        cost: int,
+        judged: ForwardRequest | None,
+        body: bytes,
+        decision: PolicyDecision | None = None,
     ) -> StoredReply:
         """Policy, sign E_new, `complete` durably (one worker-thread hop); if another worker
         completed the ticket first, its reply."""
-        decision = ZERO_DECISION if judged is None else self._decide(judged, body)
+        if decision is None:
+            decision = ZERO_DECISION if judged is None else self._decide(judged, body)
         reply = self.signer.next_state(call.e_anon, cost, decision)
         try:
             self.store.complete(call.nullifier, call.x, reply)
@@ -174,7 +230,9 @@ class CallServer:
     # -- streaming -------------------------------------------------------------------------
 
     async def _serve_stream(self, call: PaidCall) -> tuple[Response, bool]:
-        request = call.forward_request()
+        bound, request = self._prepare(call)
+        if (refused := await self._penalised(call, request)) is not None:
+            return refused, False
         try:
             stream = await self.upstream.forward_stream(request)
         except Exception:
@@ -184,7 +242,7 @@ class CallServer:
             return await self.finish_failed(call, "the upstream failed; charged 0"), False
         queue: asyncio.Queue[bytes | None] = asyncio.Queue()
         # The pump runs to the end even if the client goes away: the call is always persisted.
-        task = asyncio.create_task(self._pump(call, request, stream, queue))
+        task = asyncio.create_task(self._pump(call, bound, request, stream, queue))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         response = StreamingResponse(_drain(queue), stream.status, media_type=stream.content_type)
@@ -193,6 +251,7 @@ class CallServer:
     async def _pump(
         self,
         call: PaidCall,
+        bound: preflight.Bound,
         request: ForwardRequest,
         stream: ForwardStream,
         queue: asyncio.Queue[bytes | None],
@@ -211,8 +270,8 @@ class CallServer:
         body = b"".join(seen)
         failed = failed or stream.failed
         try:
-            cost = 0 if failed else self.schedule.cost(call.route, stream.usage)
-            judged = None if failed else request
+            cost = 0 if failed else reply_cost(self.schedule, bound, stream)
+            judged = None if failed or stream.over_limit else request
             stored = await to_thread.run_sync(self._settle, call, cost, judged, body)
             self.cache.put(call.nullifier, call.x, 200, "text/event-stream", body)
             queue.put_nowait(payment_event(call.nullifier, stored))

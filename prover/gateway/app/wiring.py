@@ -13,8 +13,6 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import httpx
-
 from prover.gateway.app.doublespend import DoubleSpendSink, ignore_double_spends
 from prover.gateway.app.errors import GatewayConfigError
 from prover.gateway.app.settings import GatewaySettings
@@ -47,23 +45,25 @@ ComponentsFactory = Callable[[GatewaySettings, NullifierStore, WiringOptions], C
 
 
 def build_upstream(options: WiringOptions) -> Upstream:
-    from prover.gateway.upstream import HttpUpstream
+    """The upstream of `UpstreamSettings` (`ZKCREDITS_UPSTREAM_*`: base URL, API key, headers,
+    timeouts); `--upstream URL` overrides only the base URL. The reply limit of each call is the
+    price schedule's (`max_reply_bytes`, carried by every forwarded request)."""
+    from prover.gateway.upstream.settings import UpstreamSettings
 
-    if options.upstream == EMBEDDED:
-        from prover.gateway.embedded import create_embedded_upstream
-
-        transport = httpx.ASGITransport(app=create_embedded_upstream())
-        return HttpUpstream(
-            "http://embedded.invalid", timeout=options.upstream_timeout, transport=transport
-        )
-    return HttpUpstream(options.upstream, timeout=options.upstream_timeout)
+    configured = UpstreamSettings()
+    if options.upstream != EMBEDDED:
+        configured = UpstreamSettings(base_url=options.upstream)
+    return configured.build(max_response_bytes=1 << 31)
 
 
 def build_policy(settings: GatewaySettings, log: PenaltyLog | None = None) -> Policy:
-    """The default rule set; every penalty it imposes is appended to `log` (signed)."""
+    """The rule set of `ZKCREDITS_POLICY_FILE` (else the default one); every penalty it imposes
+    is appended to `log` (signed)."""
     from prover.gateway.policy import RulePolicy
+    from prover.gateway.policy.settings import PolicySettings
 
-    return RulePolicy.from_config(None, penalty_max=settings.penalty_max, log=log)
+    config = PolicySettings().load()
+    return RulePolicy.from_config(config, penalty_max=settings.penalty_max, log=log)
 
 
 def load_factory(spec: str) -> ComponentsFactory:

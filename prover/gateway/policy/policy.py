@@ -35,12 +35,16 @@ class RulePolicy:
         self._rules = list(rules)
         self._penalty_max = penalty_max
         self._log = log
+        self.config: PolicyConfig | None = None  # the published rule set, when built from one
 
     @classmethod
     def from_config(
         cls, config: PolicyConfig | None, *, penalty_max: int, log: PenaltyLog | None = None
     ) -> RulePolicy:
-        return cls(build_rules(config or default_policy_config()), penalty_max=penalty_max, log=log)
+        config = config or default_policy_config()
+        policy = cls(build_rules(config), penalty_max=penalty_max, log=log)
+        policy.config = config
+        return policy
 
     def evaluate(
         self, request: ForwardRequest, reply_body: bytes, *, request_digest: int | None = None

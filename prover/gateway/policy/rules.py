@@ -2,21 +2,37 @@
 
 A rule returns a `Match` naming where it matched; the raw matched bytes stay inside the gateway
 process (only their hash goes into public evidence, see `evidence.py`). Patterns are regular
-expressions over bytes. They are the operator's, not the caller's; a backtracking pattern could
-still be slow on hostile input, so size rules run first: a body past the limit is never scanned.
+expressions over the UTF-8 bytes of what the upstream will *read*, not of how it was spelled:
+
+- a JSON body: its decoded canonical text (`prover.pricing.request_json.canonical_text`: escapes
+  resolved, every string NFKC-normalised, sorted keys, compact), so `\u0041` or a full-width
+  `Ａ` cannot hide a marker the upstream sees as `A`; a body that is not JSON: its UTF-8 text,
+  NFKC-normalised (raw bytes if it is not UTF-8);
+- the path: percent-decoded (the query's `+` as a space) and NFKC-normalised;
+- a reply: its raw bytes.
+
+Evidence spans are offsets into that text. Patterns are the operator's, not the caller's; a
+backtracking pattern could still be slow on hostile input, so size rules run first (on the raw
+body): a body past the limit is never scanned.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Literal, Protocol
+from urllib.parse import unquote, unquote_plus
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from prover.crypto.rln import keccak256
 from prover.gateway.policy.errors import PolicyConfigError
 from prover.gateway.ports import ForwardRequest
+from prover.pricing.errors import PreflightRefused
+from prover.pricing.request_json import canonical_text, parse_strict
 
 RULE_ID = r"^[a-z0-9][a-z0-9_\-.]{0,63}$"
 
@@ -44,11 +60,35 @@ class Rule(Protocol):
     def check(self, request: ForwardRequest, reply_body: bytes) -> Match | None: ...
 
 
+def _nfkc(text: str) -> bytes:
+    return unicodedata.normalize("NFKC", text).encode("utf-8", errors="surrogatepass")
+
+
+@functools.lru_cache(maxsize=16)
+def judged_body(body: bytes) -> bytes:
+    """What body rules read: the decoded canonical JSON text, else NFKC text, else raw bytes."""
+    try:
+        return canonical_text(parse_strict(body)).encode("utf-8", errors="surrogatepass")
+    except PreflightRefused:
+        pass
+    try:
+        return _nfkc(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        return body
+
+
+def judged_path(path: str) -> bytes:
+    """What path rules read: percent-decoded (query `+` as space), NFKC-normalised."""
+    bare, sep, query = path.partition("?")
+    decoded = unquote(bare, errors="surrogateescape") + sep + unquote_plus(query)
+    return _nfkc(decoded)
+
+
 def _target_bytes(target: Target, request: ForwardRequest, reply_body: bytes) -> bytes:
     if target is Target.PATH:
-        return request.path.encode("utf-8", errors="surrogateescape")
+        return judged_path(request.path)
     if target is Target.BODY:
-        return request.body
+        return judged_body(request.body)
     return reply_body
 
 
@@ -125,6 +165,19 @@ class PolicyConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     rules: tuple[RuleConfig, ...] = ()
+
+    def canonical_json(self) -> bytes:
+        """Sorted keys, no spaces: the bytes the policy hash is taken over."""
+        import json
+
+        return json.dumps(
+            self.model_dump(mode="json"), sort_keys=True, separators=(",", ":")
+        ).encode()
+
+    def policy_hash(self) -> bytes:
+        """keccak256 of `canonical_json()`: published in the registration file (`policy_hash`)
+        so a client sees the rules it pays under."""
+        return keccak256(self.canonical_json())
 
 
 def default_policy_config() -> PolicyConfig:

@@ -1,19 +1,14 @@
-"""The gateway's upstream side (PROTOCOL §6 steps 4–5): forwarding, work caps, metering.
+"""The gateway's upstream side (PROTOCOL §6 steps 4–5): forwarding, work caps, metering, and the
+upstream's configuration (`UpstreamSettings`: base URL, key, headers, timeouts).
 
-`HttpUpstream` implements `prover.gateway.ports.Upstream`; `check_request` /
-`check_chat_request` are the pure pre-proving checks the pipeline and the client call.
+`HttpUpstream` implements `prover.gateway.ports.Upstream`; `check_request` is its last re-check
+of a work cap before forwarding (the pipeline's rule is `prover.pricing.preflight.check`).
 """
 
-from prover.gateway.upstream.chat import (
-    CAP_FIELDS,
-    check_chat_request,
-    check_embeddings_request,
-    check_request,
-    wants_stream,
-)
+from prover.gateway.upstream.chat import CAP_FIELDS, check_request, wants_stream
 from prover.gateway.upstream.cost import reply_cost
 from prover.gateway.upstream.errors import RequestRefused, UpstreamConfigError, UpstreamError
-from prover.gateway.upstream.http import DEFAULT_MAX_RESPONSE_BYTES, HttpUpstream
+from prover.gateway.upstream.http import DEFAULT_MAX_RESPONSE_BYTES, HttpUpstream, provider_failure
 from prover.gateway.upstream.tokens import count_words
 from prover.gateway.upstream.usage import ChatStreamMeter, parse_usage, reply_usage
 
@@ -25,11 +20,10 @@ __all__ = [
     "RequestRefused",
     "UpstreamConfigError",
     "UpstreamError",
-    "check_chat_request",
-    "check_embeddings_request",
     "check_request",
     "count_words",
     "parse_usage",
+    "provider_failure",
     "reply_cost",
     "reply_usage",
     "wants_stream",

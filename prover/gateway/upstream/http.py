@@ -2,12 +2,15 @@
 
 - Forwards exactly the canonical bytes it is given: method, raw path with query (sent as the URL's
   raw path, never re-encoded), body bytes (never re-serialised), content type. No client header is
-  copied; the outgoing set is fixed (`headers.py`).
-- Caps work: a chat body whose `max_tokens` exceeds the cap is never forwarded (it comes back as a
-  failed 400 reply costing 0, since the pipeline should have refused it with `check_request`);
-  streamed chat output is counted and the stream is cut at the cap; billed output is clamped.
-- Never raises for upstream trouble: unreachable, timeout, 5xx or a reply above the size limit is
-  `failed=True` with zero usage (cost 0). A failure mid-stream marks the stream failed, usage 0.
+  copied; the outgoing set is fixed (`headers.py`) plus the operator's (the upstream API key).
+- Caps work: a chat body whose output cap exceeds the pipeline's bound is never forwarded (it
+  comes back as a failed 400 reply costing 0); streamed chat output is read event by event and cut
+  if the upstream overruns the cap; billed output is clamped.
+- Sorts failures by who caused them (`docs/failure-costs.md`): the provider's side — unreachable,
+  timeout, 5xx, the provider's own key or quota refused (401, 403, 407, 408, 429; 404/405 on a
+  token route, whose path the schedule fixes) — is `failed=True`, usage 0 (cost 0); a reply over
+  the size limit the caller asked for is `over_limit=True` (charged the worst case); any other 4xx
+  is a served reply about the caller's request. Never raises for upstream trouble.
 """
 
 from __future__ import annotations
@@ -35,15 +38,37 @@ _SSE = "text/event-stream"
 _PATH = re.compile(r"/[\x21-\x7e]*")  # D5: visible ASCII, as hashed
 
 
+PROVIDER_STATUSES = frozenset({401, 403, 407, 408, 429})
+"""Upstream 4xx that are the provider's failure: its key, its proxy, its timeout, its quota."""
+TOKEN_ROUTE_PROVIDER_STATUSES = PROVIDER_STATUSES | {404, 405}
+"""On chat/embeddings routes the path is the schedule's own and the model one it sells: a
+404/405 there is the provider's misconfiguration, not the caller's request."""
+
+
 def _cap(request: ForwardRequest) -> int:
-    caps = [c for c in (request.max_output_tokens, request.route.max_output_tokens) if c > 0]
-    return min(caps, default=0)
+    return request.max_output_tokens
+
+
+def provider_failure(status: int, kind: RouteKind) -> bool:
+    """True if an upstream status is the provider's failure (the call then costs 0)."""
+    if status >= 500:
+        return True
+    if kind is RouteKind.HTTP:
+        return status in PROVIDER_STATUSES
+    return status in TOKEN_ROUTE_PROVIDER_STATUSES
 
 
 def _failed(status: int, reason: str) -> ForwardReply:
     log.warning("upstream_call_failed", status=status, reason=reason)
     return ForwardReply(
         status=status, content_type="application/json", body=b"", usage=Usage(), failed=True
+    )
+
+
+def _over_limit(limit: int) -> ForwardReply:
+    log.warning("upstream_reply_over_limit", limit_bytes=limit)
+    return ForwardReply(
+        status=502, content_type="application/json", body=b"", usage=Usage(), over_limit=True
     )
 
 
@@ -66,6 +91,7 @@ class HttpUpstream:
         *,
         timeout: float = 60.0,
         connect_timeout: float = 10.0,
+        read_timeout: float | None = None,
         max_stream_seconds: float = 600.0,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         headers: Mapping[str, str] | None = None,
@@ -92,7 +118,11 @@ class HttpUpstream:
         self._limit = max_response_bytes
         self._extra = configured_headers(headers)
         self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout, connect=min(connect_timeout, timeout)),
+            timeout=httpx.Timeout(
+                timeout,
+                connect=min(connect_timeout, timeout),
+                read=timeout if read_timeout is None else min(read_timeout, timeout),
+            ),
             follow_redirects=False,
             trust_env=False,
             transport=transport,
@@ -121,8 +151,7 @@ class HttpUpstream:
             raise RequestRefused(
                 f"path must be visible ASCII starting with /: {path!r}", field="path"
             )
-        capped = request.route.model_copy(update={"max_output_tokens": _cap(request)})
-        check_request(request.body, capped)
+        check_request(request.body, request.route, _cap(request))
         wanted = self._prefix + path.encode("ascii")
         try:
             url = self._base.copy_with(raw_path=wanted)
@@ -149,16 +178,23 @@ class HttpUpstream:
         except Exception as exc:  # the Upstream contract: no exception escapes (cost 0)
             return _failed(502, f"{type(exc).__name__}: {exc}")
 
+    def limit(self, request: ForwardRequest) -> int:
+        """The reply size limit of one call: the schedule's if the request carries it."""
+        if request.max_reply_bytes is None:
+            return self._limit
+        return min(self._limit, request.max_reply_bytes)
+
     async def _exchange(self, outgoing: httpx.Request, request: ForwardRequest) -> ForwardReply:
         response = await self._client.send(outgoing, stream=True)
+        limit = self.limit(request)
         try:
-            if response.status_code >= 500:
+            if provider_failure(response.status_code, request.route.kind):
                 return _failed(response.status_code, f"upstream status {response.status_code}")
             body = bytearray()
             async for piece in response.aiter_bytes():
                 body += piece
-                if len(body) > self._limit:
-                    return _failed(502, f"reply larger than {self._limit} bytes")
+                if len(body) > limit:
+                    return _over_limit(limit)
         finally:
             await response.aclose()
         content_type = reply_content_type(response.headers.get("content-type"))
@@ -191,7 +227,7 @@ class HttpUpstream:
             return _failed_stream(504, "timeout")
         except Exception as exc:  # the Upstream contract: no exception escapes (cost 0)
             return _failed_stream(502, f"{type(exc).__name__}: {exc}")
-        if response.status_code >= 500:
+        if provider_failure(response.status_code, request.route.kind):
             await response.aclose()
             return _failed_stream(response.status_code, f"upstream status {response.status_code}")
         content_type = reply_content_type(response.headers.get("content-type"))
@@ -206,8 +242,9 @@ class HttpUpstream:
     ) -> AsyncIterator[bytes]:
         """Relay the reply. Chat SSE: whole events, cut at the cap or the size limit, always ending
         with `[DONE]` (usage is set before that last event); anything else: raw pieces, usage at
-        the end, failed if it outgrows the size limit."""
+        the end. Outgrowing the size limit marks the stream `over_limit` (the caller's: charged)."""
         cap = _cap(request)
+        limit = self.limit(request)
         chat_sse = request.route.kind is RouteKind.CHAT and stream.content_type.startswith(_SSE)
         meter = ChatStreamMeter(cap, request.body)
         splitter = EventSplitter()
@@ -225,16 +262,19 @@ class HttpUpstream:
                     break
                 if not chat_sse:
                     total += len(piece)
-                    if total > self._limit:  # a truncated raw body is no reply: failed
-                        raise ValueError(f"reply larger than {self._limit} bytes")
+                    if total > limit:  # a truncated raw body is no reply: over the limit
+                        stream.over_limit = True
+                        log.warning("upstream_stream_cut", reason="size", limit_bytes=limit)
+                        break
                     body += piece
                     yield piece
                     continue
                 for event in splitter.feed(piece):
                     total += len(event)
-                    if total > self._limit:
+                    if total > limit:
                         meter.cut = True
-                        log.warning("upstream_stream_cut", reason="size", limit_bytes=self._limit)
+                        stream.over_limit = True
+                        log.warning("upstream_stream_cut", reason="size", limit_bytes=limit)
                         break
                     if not meter.admit(event):
                         log.info(
@@ -247,11 +287,12 @@ class HttpUpstream:
                         stream.usage = meter.usage()
                         sent_done = True
                     yield event
-                if len(splitter.rest()) > self._limit:
+                if len(splitter.rest()) > limit:
                     meter.cut = True
+                    stream.over_limit = True
             if chat_sse:
                 stream.usage = meter.usage()
-            elif stream.status < 400:
+            elif stream.status < 400 and not stream.over_limit:
                 stream.usage = reply_usage(request.route.kind, bytes(body), request.body, cap)
         except Exception as exc:  # mid-stream failure: the call costs 0 (§6 step 5)
             log.warning("upstream_stream_broke", error_type=type(exc).__name__, error=str(exc))

@@ -1,9 +1,5 @@
-"""Strict JSON parsing of request bodies: the gateway must read a body the way any upstream would.
-
-Python's `json` silently keeps the *last* of duplicate keys, accepts `NaN`/`Infinity` and sniffs
-UTF-16/32 from `bytes`; an upstream may keep the first key or refuse the body. A work cap checked
-on one reading and served on another is no cap, so every ambiguity is refused here.
-"""
+"""Strict JSON parsing of request bodies (see `prover.pricing.request_json`, which both sides
+share), raising the upstream side's `RequestRefused`; and lenient parsing of upstream replies."""
 
 from __future__ import annotations
 
@@ -11,19 +7,8 @@ import json
 from typing import Any
 
 from prover.gateway.upstream.errors import RequestRefused
-
-
-class _Duplicate(ValueError):
-    pass
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _Duplicate(key)
-        out[key] = value
-    return out
+from prover.pricing import request_json
+from prover.pricing.errors import PreflightRefused
 
 
 def _no_constants(name: str) -> Any:
@@ -33,19 +18,9 @@ def _no_constants(name: str) -> Any:
 def parse_strict(body: bytes, field: str = "body") -> Any:
     """Parse UTF-8 JSON, refusing duplicate keys, NaN/Infinity, a BOM and absurd nesting."""
     try:
-        text = body.decode("utf-8", errors="strict")
-    except UnicodeDecodeError as exc:
-        raise RequestRefused(f"{field} is not UTF-8: {exc.reason}", field=field) from exc
-    if text.startswith("\ufeff"):
-        raise RequestRefused(f"{field} starts with a byte-order mark", field=field)
-    try:
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
-    except _Duplicate as exc:
-        raise RequestRefused(f"{field} repeats the key {exc.args[0]!r}", field=field) from exc
-    except RecursionError as exc:
-        raise RequestRefused(f"{field} is nested too deeply", field=field) from exc
-    except ValueError as exc:
-        raise RequestRefused(f"{field} is not valid JSON: {exc}", field=field) from exc
+        return request_json.parse_strict(body, field)
+    except PreflightRefused as exc:
+        raise RequestRefused(str(exc), field=exc.field) from exc
 
 
 def parse_lenient(body: bytes) -> Any:

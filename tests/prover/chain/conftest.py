@@ -57,7 +57,9 @@ def deploy_config() -> DeployConfig:
                     "method": "POST",
                     "path": "/v1/embeddings",
                     "kind": "embeddings",
-                    "per_1k_input_tokens": 2,
+                    "models": {
+                        "m": {"per_1k_input_tokens": 2, "dimensions": 8, "max_dimensions": 8}
+                    },
                 }
             ],
         }

@@ -154,7 +154,9 @@ def test_a_schedule_that_does_not_hash_to_the_pinned_hash_is_refused(
     w3: Web3, deployment: Deployment
 ) -> None:
     data = _file(deployment)
-    data["zkcredits"]["price_schedule"]["routes"][0]["per_1k_output_tokens"] = 1
+    data["zkcredits"]["price_schedule"]["routes"][0]["models"]["zk-embedded-chat"][
+        "per_1k_output_tokens"
+    ] = 1
     agent = _register(w3, deployment, _uri(data))
     with pytest.raises(DiscoveryError) as info:
         discover(w3, deployment.registries.identity, agent)

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from prover.client.client_errors import RequestRefusedError, TermsMismatchError
 from prover.client.devprovider import DEV_SCHEDULE
-from prover.client.payer import check_cap
+from prover.client.payer_models import PreflightRefusedError, prepare_request
 from prover.client.profile import ProviderPin
-from prover.client.sse import SseSplitter, is_done_event
 from prover.client.terms import matching_offer
 from prover.client.wallet import ServiceParams
 from prover.crypto import BASE8, generate_secret_key, public_key, service_id
 from prover.gateway.app import GatewaySettings
+from prover.gateway.embedded import CHAT_MODEL
 from prover.wire import PaymentRequired
 from prover.wire.required import VkHashes
 
@@ -92,63 +94,43 @@ def test_a_schedule_whose_hash_is_right_but_content_differs_is_refused() -> None
     assert info.value.field == "extra.price_schedule"
 
 
+CHAT_PRICE = DEV_SCHEDULE.routes[0].models[CHAT_MODEL]
+
+
+def _chat(**extra: object) -> bytes:
+    body = {"model": CHAT_MODEL, "messages": [{"role": "user", "content": "hi"}], **extra}
+    return json.dumps(body).encode()
+
+
 @pytest.mark.parametrize("name", ["max_tokens", "max_completion_tokens"])
-def test_a_chat_request_over_the_output_cap_is_refused(name: str) -> None:
+def test_a_chat_request_over_the_output_cap_is_refused_naming_the_field(name: str) -> None:
     route = DEV_SCHEDULE.route_for("POST", "/v1/chat/completions")
     assert route is not None
-    check_cap(route, f'{{"{name}": {route.max_output_tokens}}}'.encode())
-    with pytest.raises(RequestRefusedError) as info:
-        check_cap(route, f'{{"{name}": {route.max_output_tokens + 1}}}'.encode())
-    assert info.value.field == name
+    body = _chat(**{name: CHAT_PRICE.max_output_tokens})
+    assert prepare_request(DEV_SCHEDULE, route, body).body == body  # within the rules: unchanged
+    with pytest.raises(PreflightRefusedError) as info:
+        prepare_request(DEV_SCHEDULE, route, _chat(**{name: CHAT_PRICE.max_output_tokens + 1}))
+    assert (info.value.field, info.value.code) == (name, "cost_exceeds_c_max")
+    assert isinstance(info.value, RequestRefusedError)
 
 
 @pytest.mark.parametrize(
-    "body", [b"not json", b"[1]", b'{"max_tokens": -1}', b'{"max_tokens": 1.5}']
+    "body", [b"not json", b"[1]", _chat(max_tokens=-1), _chat(max_tokens=1.5), _chat(model="x")]
 )
 def test_a_malformed_chat_request_is_refused_before_proving(body: bytes) -> None:
     route = DEV_SCHEDULE.route_for("POST", "/v1/chat/completions")
     assert route is not None
     with pytest.raises(RequestRefusedError):
-        check_cap(route, body)
+        prepare_request(DEV_SCHEDULE, route, body)
 
 
-def test_embeddings_requests_are_not_subject_to_the_chat_cap() -> None:
-    route = DEV_SCHEDULE.route_for("POST", "/v1/embeddings")
+def test_a_chat_without_cap_is_given_one_and_the_change_is_noted() -> None:
+    route = DEV_SCHEDULE.route_for("POST", "/v1/chat/completions")
     assert route is not None
-    check_cap(route, b"not even json")
-
-
-def test_the_splitter_relays_events_split_anywhere_and_keeps_the_payment() -> None:
-    stream = (
-        b'data: {"a":1}\n\n'
-        b'data: {"b":2}\r\n\r\n'
-        b"data: [DONE]\n\n"
-        b"event: payment-response\ndata: QUJD\n\n"
+    prepared = prepare_request(DEV_SCHEDULE, route, _chat(stream=True))
+    sent = json.loads(prepared.body)
+    assert sent["max_tokens"] == CHAT_PRICE.max_output_tokens
+    assert sent["stream_options"] == {"include_usage": True}
+    assert prepared.note == (
+        f"max_tokens={CHAT_PRICE.max_output_tokens}; stream_options.include_usage=true"
     )
-    for cut in range(1, len(stream)):
-        splitter = SseSplitter()
-        out = splitter.feed(stream[:cut]) + splitter.feed(stream[cut:]) + splitter.finish()
-        assert out == [b'data: {"a":1}\n\n', b'data: {"b":2}\r\n\r\n', b"data: [DONE]\n\n"]
-        assert splitter.payment == "QUJD"
-        assert splitter.error is None
-
-
-def test_the_splitter_keeps_an_error_event_aside() -> None:
-    splitter = SseSplitter()
-    out = splitter.feed(b'data: x\n\nevent: error\ndata: {"error":{"code":"in_progress"}}\n\n')
-    assert out == [b"data: x\n\n"]
-    assert splitter.payment is None
-    assert splitter.error == '{"error":{"code":"in_progress"}}'
-
-
-def test_an_unterminated_last_event_is_still_relayed() -> None:
-    splitter = SseSplitter()
-    assert splitter.feed(b"data: tail") == []
-    assert splitter.finish() == [b"data: tail"]
-
-
-def test_only_the_openai_terminator_counts_as_done() -> None:
-    assert is_done_event(b"data: [DONE]\n\n")
-    assert is_done_event(b"data:[DONE]\r\n\r\n")
-    assert not is_done_event(b'data: {"x": "[DONE]"}\n\n')
-    assert not is_done_event(b"event: payment-response\ndata: [DONE]\n\n")

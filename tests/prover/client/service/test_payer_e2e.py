@@ -49,7 +49,7 @@ def test_a_paid_chat_call_commits_the_signed_state_at_a_schedule_cost(world: Wor
 def test_an_over_cap_chat_request_is_refused_before_any_ticket_is_bound(world: World) -> None:
     wallet, [note] = world.new_wallet("overcap", [10_000])
     payer = world.payer(wallet, "overcap")
-    cap = world.pin.price_schedule.routes[0].max_output_tokens
+    cap = world.pin.price_schedule.routes[0].models[CHAT_MODEL].max_output_tokens
     with pytest.raises(RequestRefusedError) as info:
         asyncio.run(payer.call("POST", CHAT, chat("hi", max_tokens=cap + 1), "application/json"))
     assert info.value.field == "max_tokens"

@@ -16,6 +16,7 @@ from prover.client.profile import new_token
 from prover.client.service.run import server
 from prover.client.wallet import Note, Wallet
 from prover.gateway.embedded import CHAT_MODEL, EMBED_MODEL
+from prover.pricing.schedule import Usage
 
 from .conftest import World  # type: ignore[import-not-found]
 
@@ -180,4 +181,57 @@ def test_an_application_that_hangs_up_mid_stream_still_gets_the_payment_committe
     while sum(wallet.note(n.id).state.n for n in notes) != before + 1:
         assert time.monotonic() < deadline, "the payment of the abandoned stream was not committed"
         time.sleep(0.1)
+    assert all(wallet.note(n.id).pending is None for n in notes)
+
+
+def test_the_openai_sdks_default_chat_without_max_tokens_is_served_and_charged_its_usage(
+    proxy: tuple[str, Wallet, list[Note]], world: World
+) -> None:
+    """Issue 10 point 5: the SDK's default request (no `max_tokens`, and a stream without
+    `stream_options`) is brought within c_max by the shared pre-flight, served, and charged the
+    schedule's price of the usage the upstream reported; a header says what was changed."""
+    import openai
+
+    from prover.client.service.app import ADJUSTED_HEADER
+
+    base, wallet, notes = proxy
+    price = world.pin.price_schedule.routes[0].models[CHAT_MODEL]
+    http_client: Any = httpx.Client(trust_env=False)
+    client = openai.OpenAI(base_url=base, api_key=TOKEN, http_client=http_client, max_retries=0)
+    messages: list[Any] = [{"role": "user", "content": "answer in 12 words please"}]
+    before = {n.id: wallet.note(n.id).state for n in notes}
+    raw = client.chat.completions.with_raw_response.create(model=CHAT_MODEL, messages=messages)
+    done = raw.parse()
+    assert raw.headers[ADJUSTED_HEADER] == f"max_tokens={price.max_output_tokens}"
+    assert len((done.choices[0].message.content or "").split()) == 12
+    assert done.usage is not None
+    after = {n.id: wallet.note(n.id).state for n in notes}
+    (note_id,) = [i for i in after if after[i].n == before[i].n + 1]
+    usage = Usage(input_tokens=done.usage.prompt_tokens, output_tokens=done.usage.completion_tokens)
+    expected = world.pin.price_schedule.cost(price, usage)
+    assert after[note_id].C - before[note_id].C == expected > 0
+    with client.chat.completions.with_streaming_response.create(
+        model=CHAT_MODEL, messages=messages, stream=True
+    ) as streamed:
+        adjusted = streamed.headers[ADJUSTED_HEADER]
+        chunks = list(streamed.parse())
+    assert adjusted == f"max_tokens={price.max_output_tokens}; stream_options.include_usage=true"
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert chunks[-1].usage is not None  # the usage chunk the pre-flight asked for
+
+
+def test_a_request_the_pre_flight_cannot_bring_within_c_max_is_refused_before_binding(
+    proxy: tuple[str, Wallet, list[Note]],
+) -> None:
+    base, wallet, notes = proxy
+    before = [wallet.note(n.id).state for n in notes]
+    huge = _chat() | {"messages": [{"role": "user", "content": "x" * 200_000}]}
+    reply = httpx.post(
+        f"{base}/chat/completions", json=huge, headers=_openai_headers(), trust_env=False,
+        timeout=60,
+    )  # fmt: skip
+    assert reply.status_code == 400
+    error = reply.json()["error"]
+    assert (error["code"], error["param"]) == ("cost_exceeds_c_max", "messages")
+    assert [wallet.note(n.id).state for n in notes] == before
     assert all(wallet.note(n.id).pending is None for n in notes)

@@ -21,7 +21,7 @@ CHAT = "/v1/chat/completions"
 
 
 def chat_body(text: str, stream: bool = False) -> bytes:
-    s = ',"stream":true' if stream else ""
+    s = ',"stream":true,"stream_options":{"include_usage":true}' if stream else ""
     body = '{"model":"m","max_tokens":50,"messages":[{"role":"user","content":"%s"}]%s}'
     return (body % (text, s)).encode()
 

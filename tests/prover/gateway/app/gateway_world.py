@@ -35,7 +35,7 @@ from prover.gateway.ports import (
     ForwardStream,
     PolicyDecision,
 )
-from prover.pricing.schedule import PriceRoute, PriceSchedule, RouteKind, Usage
+from prover.pricing.schedule import ModelPrice, PriceRoute, PriceSchedule, RouteKind, Usage
 from prover.wire import PaymentPayload, PaymentResponse, PaymentSignature, encode_header
 from prover.wire.required import VkHashes
 
@@ -46,6 +46,9 @@ DEPOSIT = 1000
 N_NOTES = 8
 SECRETS = tuple(4242 + 7919 * i for i in range(N_NOTES))
 
+CHAT_PRICE = ModelPrice(
+    flat=2, per_1k_input_tokens=100, per_1k_output_tokens=200, max_output_tokens=200
+)
 SCHEDULE = PriceSchedule(
     quantum=2,
     c_max=50,
@@ -54,10 +57,7 @@ SCHEDULE = PriceSchedule(
             method="POST",
             path="/v1/chat/completions",
             kind=RouteKind.CHAT,
-            flat=2,
-            per_1k_input_tokens=100,
-            per_1k_output_tokens=200,
-            max_output_tokens=200,
+            models={"m": CHAT_PRICE},
         ),
         PriceRoute(method="GET", path="/v1/data", kind=RouteKind.HTTP, flat=4),
     ),

@@ -33,7 +33,7 @@ def test_a_body_over_the_limit_is_refused_before_anything_is_reserved(
     tight: Gateway, payments: Payments
 ) -> None:
     resp = tight.client.post(CHAT, content=b"x" * 257, headers=payments.chat.headers())
-    assert _error(resp) == (400, "bad_request") and resp.json()["error"]["field"] == "body"
+    assert _error(resp) == (413, "bad_request") and resp.json()["error"]["field"] == "body"
     assert tight.store.stats().total == 0
 
 

@@ -57,7 +57,7 @@ def test_a_paid_chat_call_is_forwarded_verbatim_priced_signed_and_stored(
     check_reply(paid, reply)
     (forwarded,) = gateway.upstream.seen
     assert (forwarded.method, forwarded.path, forwarded.body) == ("POST", CHAT, paid.body)
-    assert forwarded.max_output_tokens == 200
+    assert forwarded.max_output_tokens == 50  # the request's own cap (its pre-flight bound)
     state = gateway.client.get(f"/state/{paid.nullifier}")
     assert state.status_code == 200
     assert PaymentResponse.model_validate_json(state.content) == reply

@@ -28,9 +28,8 @@ def test_a_forbidden_request_is_penalised_and_logged_with_evidence_bound_to_its_
 ) -> None:
     cfg = settings()
     log = PenaltyLog(tmp_path / "penalties.db", SERVER_SK)
-    upstream = HttpUpstream(
-        "http://embedded.test", transport=httpx.ASGITransport(app=create_embedded_upstream())
-    )
+    upstream_app = create_embedded_upstream()
+    upstream = HttpUpstream("http://embedded.test", transport=httpx.ASGITransport(app=upstream_app))
     body = chat_body("please ZKC-FORBIDDEN-DEMO now")
     with Prover(request_keys) as prover:
         paid = make_paid(prover, 1, "POST", CHAT, body, b"\x51" * 16)
@@ -39,9 +38,12 @@ def test_a_forbidden_request_is_penalised_and_logged_with_evidence_bound_to_its_
         penalty_log=log,
     ) as gw:  # fmt: skip
         resp = gw.client.post(CHAT, content=paid.body, headers=paid.headers())
-        assert resp.status_code == 200, resp.text
+        # penalised before forwarding: never sent upstream, cost 0, p = penalty_max
+        assert resp.status_code == 403, resp.text
+        assert resp.json()["error"]["code"] == "policy_violation"
+        assert not upstream_app.state.received
         reply = decode_header(resp.headers["PAYMENT-RESPONSE"], PaymentResponse, "H")
-        assert reply.p == cfg.penalty_max > 0
+        assert reply.p == cfg.penalty_max > 0 and reply.cost == 0
         assert reply.evidence_hash != bytes(32)
         check_reply(paid, reply)  # E_new carries the penalty; σ_new verifies
 

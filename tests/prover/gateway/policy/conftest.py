@@ -10,11 +10,14 @@ import pytest
 from prover.crypto import generate_secret_key
 from prover.gateway.policy import PenaltyLog
 from prover.gateway.ports import ForwardRequest
-from prover.pricing.schedule import PriceRoute, RouteKind
+from prover.pricing.schedule import ModelPrice, PriceRoute, RouteKind
 
 PENALTY_MAX = 1000
 ROUTE = PriceRoute(
-    method="POST", path="/v1/chat/completions", kind=RouteKind.CHAT, max_output_tokens=64
+    method="POST",
+    path="/v1/chat/completions",
+    kind=RouteKind.CHAT,
+    models={"m": ModelPrice(max_output_tokens=64)},
 )
 
 

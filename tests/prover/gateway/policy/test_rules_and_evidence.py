@@ -19,7 +19,7 @@ from prover.gateway.policy import (
     forwarded_digest,
 )
 from prover.gateway.policy.evidence import span_hash
-from prover.gateway.policy.rules import Match
+from prover.gateway.policy.rules import Match, default_policy_config, judged_body
 
 from .conftest import PENALTY_MAX, chat
 
@@ -54,7 +54,7 @@ def test_the_evidence_hash_is_keccak_of_canonical_evidence_without_raw_content()
     request = chat(MARKED)
     h = 0x1234_5678_9ABC_DEF0 << 100
     decision = _policy().evaluate(request, b"{}", request_digest=h)
-    start = MARKED.index(b"ZKC-FORBIDDEN-DEMO")
+    start = judged_body(MARKED).index(b"ZKC-FORBIDDEN-DEMO")  # offsets into the decoded text
     match = Match("demo-forbidden-marker", Target.BODY, start, start + 18, b"ZKC-FORBIDDEN-DEMO")
     evidence = build_evidence(match, PENALTY_MAX, request, h)
     assert decision.evidence_hash == keccak256(evidence)
@@ -93,10 +93,8 @@ def test_without_h_the_evidence_uses_the_forwarded_digest_the_caller_can_recompu
     )
     expected_digest = keccak256(b"zkcredits/policy/forwarded/v1" + framed)
     assert forwarded_digest(request) == expected_digest
-    start = MARKED.index(b"ZKC")
-    match = Match(
-        "demo-forbidden-marker", Target.BODY, start, start + 18, MARKED[start : start + 18]
-    )
+    start = judged_body(MARKED).index(b"ZKC")
+    match = Match("demo-forbidden-marker", Target.BODY, start, start + 18, b"ZKC-FORBIDDEN-DEMO")
     assert decision.evidence_hash == keccak256(build_evidence(match, PENALTY_MAX, request))
 
 
@@ -161,3 +159,32 @@ def test_a_rule_set_round_trips_through_json() -> None:
     )
     again = PolicyConfig.model_validate_json(config.model_dump_json())
     assert again == config
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "".join(f"\\u{ord(c):04x}" for c in "ZKC-FORBIDDEN-DEMO"),  # JSON escapes
+        "ＺＫＣ－ＦＯＲＢＩＤＤＥＮ－ＤＥＭＯ",  # full-width: NFKC folds it to ASCII
+    ],
+    ids=["json-escapes", "full-width"],
+)
+def test_a_marker_in_another_spelling_is_matched_on_the_decoded_text(spelling: str) -> None:
+    body = ('{"messages":[{"role":"user","content":"x ' + spelling + ' y"}]}').encode()
+    assert b"ZKC-FORBIDDEN-DEMO" not in body
+    assert _policy().evaluate(chat(body), b"").penalty == PENALTY_MAX
+
+
+def test_a_marker_percent_encoded_in_the_path_is_matched_decoded() -> None:
+    rule = PatternRuleConfig(id="p", pattern="secret word", target=Target.PATH)
+    config = PolicyConfig(rules=(rule,))
+    policy = RulePolicy.from_config(config, penalty_max=PENALTY_MAX)
+    assert policy.evaluate(chat(b"{}", path="/v1/chat/completions?q=secret+w%6Frd"), b"").penalty
+
+
+def test_the_policy_hash_pins_every_rule() -> None:
+    base = default_policy_config()
+    assert len(base.policy_hash()) == 32
+    assert base.policy_hash() == default_policy_config().policy_hash()
+    fewer = base.model_copy(update={"rules": base.rules[:-1]})
+    assert fewer.policy_hash() != base.policy_hash()

@@ -11,11 +11,16 @@ import pytest
 from fastapi import FastAPI
 
 from prover.gateway.embedded import create_embedded_upstream
+from prover.gateway.embedded.app import CHAT_MODEL, EMBED_MODEL
 from prover.gateway.ports import ForwardRequest
 from prover.gateway.upstream import HttpUpstream
-from prover.pricing.schedule import PriceRoute, PriceSchedule, RouteKind
+from prover.pricing.schedule import ModelPrice, PriceRoute, PriceSchedule, RouteKind
 
 CAP = 40
+CHAT_PRICE = ModelPrice(
+    flat=1, per_1k_input_tokens=1000, per_1k_output_tokens=2000, max_output_tokens=CAP
+)
+EMBED_PRICE = ModelPrice(per_1k_input_tokens=3000, dimensions=32, max_dimensions=1024)
 
 
 @pytest.fixture
@@ -28,16 +33,13 @@ def schedule() -> PriceSchedule:
                 method="POST",
                 path="/v1/chat/completions",
                 kind=RouteKind.CHAT,
-                flat=1,
-                per_1k_input_tokens=1000,
-                per_1k_output_tokens=2000,
-                max_output_tokens=CAP,
+                models={CHAT_MODEL: CHAT_PRICE},
             ),
             PriceRoute(
                 method="POST",
                 path="/v1/embeddings",
                 kind=RouteKind.EMBEDDINGS,
-                per_1k_input_tokens=3000,
+                models={EMBED_MODEL: EMBED_PRICE},
             ),
             PriceRoute(method="GET", path="/search", kind=RouteKind.HTTP, flat=7),
         ),
@@ -84,7 +86,7 @@ def forward_request(
         body=body,
         content_type="application/json" if body else None,
         route=route,
-        max_output_tokens=route.max_output_tokens,
+        max_output_tokens=CAP if route.kind is RouteKind.CHAT else 0,
     )
 
 

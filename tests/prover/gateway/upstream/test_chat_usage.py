@@ -11,9 +11,11 @@ from fastapi import FastAPI
 from prover.gateway.ports import ForwardReply, ForwardStream
 from prover.gateway.upstream import HttpUpstream
 from prover.gateway.upstream.sse import DONE_EVENT, event_data
+from prover.pricing.request_json import canonical_text
 from prover.pricing.schedule import PriceRoute, PriceSchedule, Usage
+from prover.pricing.tokens import count_tokens
 
-from .conftest import chat_body, forward_request
+from .conftest import CHAT_PRICE, EMBED_PRICE, chat_body, forward_request
 
 
 def _forward(upstream: HttpUpstream, route: PriceRoute, body: bytes, **kw: str) -> ForwardReply:
@@ -54,7 +56,7 @@ def test_a_non_streamed_chat_call_is_priced_by_the_reported_usage(
     assert body["usage"]["completion_tokens"] == 12
     assert len(body["choices"][0]["message"]["content"].split()) == 12
     # raw = 1 + ceil((5·1000 + 12·2000) / 1000) = 30 → quantum 5 → 30
-    assert schedule.cost(chat_route, reply.usage) == 30
+    assert schedule.cost(CHAT_PRICE, reply.usage) == 30
 
 
 def test_the_prompt_sets_the_reply_length_so_calls_vary_in_cost(
@@ -65,7 +67,7 @@ def test_the_prompt_sets_the_reply_length_so_calls_vary_in_cost(
 ) -> None:
     upstream = upstream_for(embedded)
     costs = [
-        schedule.cost(chat_route, _forward(upstream, chat_route, chat_body(f"say {n} words")).usage)
+        schedule.cost(CHAT_PRICE, _forward(upstream, chat_route, chat_body(f"say {n} words")).usage)
         for n in (1, 10, 30)
     ]
     assert costs == [10, 25, 65]  # 1+ceil(3+2n) rounded up to 5: n=1 → 6→10, 10 → 24→25, 30 → 64→65
@@ -86,7 +88,7 @@ def test_a_streamed_chat_call_takes_usage_from_the_final_chunk(
     assert usage_chunk["usage"] == {"prompt_tokens": 3, "completion_tokens": 9, "total_tokens": 12}
     assert stream.usage == Usage(input_tokens=3, output_tokens=9)
     assert len(_text(chunks).split()) == 9
-    assert schedule.cost(chat_route, stream.usage) == 25  # 1 + 3 + 18 = 22 → 25
+    assert schedule.cost(CHAT_PRICE, stream.usage) == 25  # 1 + 3 + 18 = 22 → 25
 
 
 def test_a_streamed_chat_call_without_usage_is_counted(
@@ -96,7 +98,17 @@ def test_a_streamed_chat_call_without_usage_is_counted(
         upstream_for(embedded), chat_route, chat_body("stream 6 words", stream=True)
     )
     assert not any(b'"usage":{' in c for c in chunks)
-    assert stream.usage == Usage(input_tokens=3, output_tokens=6)
+    # no usage from the upstream: the real tokenizer counts the request's text and the output
+    text = "".join(
+        json.loads(d)["choices"][0]["delta"].get("content") or ""
+        for c in chunks
+        if (d := event_data(c)) and d != "[DONE]" and json.loads(d)["choices"]
+    )
+    assert len(text.split()) == 6
+    request = {"messages": [{"role": "user", "content": "stream 6 words"}]}
+    assert stream.usage == Usage(
+        input_tokens=count_tokens(canonical_text(request)), output_tokens=count_tokens(text)
+    )
     assert chunks[-1] == DONE_EVENT
 
 
@@ -120,7 +132,7 @@ def test_embeddings_are_priced_by_prompt_tokens(
     assert not reply.failed
     assert len(json.loads(reply.body)["data"]) == 2
     assert reply.usage == Usage(input_tokens=4)
-    assert schedule.cost(embeddings_route, reply.usage) == 15  # ceil(4·3000/1000) = 12 → 15
+    assert schedule.cost(EMBED_PRICE, reply.usage) == 15  # ceil(4·3000/1000) = 12 → 15
 
 
 def test_plain_http_is_flat(
@@ -133,7 +145,7 @@ def test_plain_http_is_flat(
     assert reply.status == 200 and not reply.failed
     assert json.loads(reply.body)["query"] == "zk proofs"
     assert reply.usage == Usage()
-    assert schedule.cost(search_route, reply.usage) == 10
+    assert schedule.cost(search_route.price(None), reply.usage) == 10
 
 
 def test_an_upstream_4xx_is_a_served_reply_without_tokens(
@@ -153,13 +165,17 @@ def test_an_upstream_refusal_of_a_chat_call_counts_no_tokens(
     assert reply.usage == Usage()
 
 
-def test_a_chat_reply_without_usage_is_counted() -> None:
+def test_a_chat_reply_without_usage_is_counted_by_the_real_tokenizer() -> None:
     from prover.gateway.upstream.usage import chat_usage
 
     reply = {"choices": [{"message": {"content": "one two three"}}, {"message": {"content": "x"}}]}
-    request = {"messages": [{"role": "user", "content": [{"type": "text", "text": "a b"}]}]}
-    usage = chat_usage(json.dumps(reply).encode(), json.dumps(request).encode(), cap=3)
-    assert usage == Usage(input_tokens=2, output_tokens=3)  # 4 counted, clamped to the cap
+    messages = [{"role": "user", "content": [{"type": "text", "text": "a b"}]}]
+    request = {"model": "m", "max_tokens": 9, "messages": messages}
+    counted = count_tokens(canonical_text({"messages": request["messages"]}))
+    usage = chat_usage(json.dumps(reply).encode(), json.dumps(request).encode(), cap=100)
+    assert usage == Usage(input_tokens=counted, output_tokens=4)  # o200k: 3 + 1
+    clamped = chat_usage(json.dumps(reply).encode(), json.dumps(request).encode(), cap=3)
+    assert clamped.output_tokens == 3
 
 
 def test_a_plain_http_reply_can_be_streamed_raw_at_the_flat_price(
@@ -175,7 +191,7 @@ def test_a_plain_http_reply_can_be_streamed_raw_at_the_flat_price(
     assert json.loads(body)["query"] == "abc"
 
 
-def test_a_raw_stream_past_the_size_limit_is_failed(
+def test_a_raw_stream_past_the_size_limit_is_over_the_limit(
     embedded: FastAPI, upstream_for: Callable[..., HttpUpstream], search_route: PriceRoute
 ) -> None:
     async def run() -> ForwardStream:
@@ -185,4 +201,4 @@ def test_a_raw_stream_past_the_size_limit_is_failed(
         return stream
 
     stream = asyncio.run(run())
-    assert stream.failed and stream.usage == Usage()
+    assert stream.over_limit and not stream.failed and stream.usage == Usage()

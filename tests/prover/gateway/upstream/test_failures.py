@@ -13,9 +13,10 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from prover.gateway.embedded import ThreadedServer
 from prover.gateway.ports import ForwardReply, ForwardStream
 from prover.gateway.upstream import HttpUpstream, reply_cost
+from prover.pricing import preflight
 from prover.pricing.schedule import PriceRoute, PriceSchedule, Usage
 
-from .conftest import chat_body, forward_request
+from .conftest import CHAT_PRICE, chat_body, forward_request
 
 
 def _troubled_upstream() -> FastAPI:
@@ -75,8 +76,9 @@ def _assert_costs_nothing(reply: ForwardReply | ForwardStream, schedule: PriceSc
     assert route is not None
     assert reply.failed
     assert reply.usage == Usage()
-    assert reply_cost(schedule, route, reply) == 0
-    assert schedule.cost(route, reply.usage) == 5  # the flat price: why `reply_cost` exists
+    bound = preflight.bound(schedule, route, chat_body("hi"))
+    assert reply_cost(schedule, bound, reply) == 0
+    assert schedule.cost(CHAT_PRICE, reply.usage) == 5  # the flat price: why `reply_cost` exists
 
 
 @pytest.fixture(scope="module")
@@ -125,12 +127,13 @@ def test_an_upstream_that_answers_too_late_is_a_failed_reply(
     _assert_costs_nothing(stream, schedule)
 
 
-def test_a_reply_above_the_size_limit_is_a_failed_reply(
+def test_a_reply_above_the_size_limit_is_the_callers_and_costs_its_worst_case(
     upstream_for: Callable[..., HttpUpstream], chat_route: PriceRoute, schedule: PriceSchedule
 ) -> None:
     reply = _call(upstream_for(_troubled_upstream(), max_response_bytes=4096), chat_route, "huge")
-    assert reply.body == b""
-    _assert_costs_nothing(reply, schedule)
+    assert reply.body == b"" and reply.over_limit and not reply.failed
+    bound = preflight.bound(schedule, chat_route, chat_body("hi"))
+    assert reply_cost(schedule, bound, reply) == bound.worst_cost <= schedule.c_max
 
 
 def test_a_stream_that_breaks_midway_is_marked_failed_and_costs_nothing(

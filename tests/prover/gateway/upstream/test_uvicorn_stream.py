@@ -12,6 +12,8 @@ from prover.gateway.embedded import EmbeddedUpstreamProcess
 from prover.gateway.ports import ForwardStream
 from prover.gateway.upstream import HttpUpstream, reply_cost
 from prover.gateway.upstream.sse import DONE_EVENT, event_data
+from prover.gateway.upstream.usage import prompt_estimate
+from prover.pricing import preflight
 from prover.pricing.schedule import PriceRoute, PriceSchedule, Usage
 
 from .conftest import CAP, chat_body, forward_request
@@ -46,5 +48,9 @@ def test_a_stream_over_a_real_socket_is_relayed_event_by_event_and_cut_at_the_ca
     assert not stream.failed and chunks[-1] == DONE_EVENT
     deltas = [json.loads(d) for c in chunks if (d := event_data(c)) and d != "[DONE]"]
     assert len(deltas) == 1 + CAP  # the role chunk, then one chunk per word up to the cap
-    assert stream.usage == Usage(input_tokens=3, output_tokens=CAP)
-    assert reply_cost(schedule, chat_route, stream) == 85  # 1 + 3 + 80 = 84 → 85
+    # cut before the rogue's usage chunk: the input is the tokenizer's count of the request
+    assert stream.usage == Usage(input_tokens=prompt_estimate(big), output_tokens=CAP)
+    bound = preflight.bound(schedule, chat_route, big)
+    assert reply_cost(schedule, bound, stream) == schedule.quantise(
+        1 + -(-(prompt_estimate(big) * 1000 + CAP * 2000) // 1000)
+    )
