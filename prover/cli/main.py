@@ -27,6 +27,7 @@ _OPTIONAL_SUBAPPS = {
     "deploy": ("prover.cli.deploy", "Deploy the vault, verifiers and ERC-8004 registries."),
     "gateway": ("prover.cli.gateway", "Run the provider's verifying gateway."),
     "client": ("prover.cli.client", "The user's wallet and local prover service."),
+    "provider": ("prover.cli.provider", "The provider's revenue: what is owed, and collecting it."),
 }
 for _name, (_module, _help) in _OPTIONAL_SUBAPPS.items():
     try:
@@ -38,13 +39,39 @@ for _name, (_module, _help) in _OPTIONAL_SUBAPPS.items():
     app.add_typer(_sub.app, name=_name, help=_help)
 
 
-def run() -> None:
-    """Console entry point: a deliberate error is one clear line and exit status 2, no traceback."""
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line on `argv` (default: `sys.argv[1:]`); returns the exit status.
+
+    A deliberate error (`ZkCreditsError`) or a command-line mistake (unknown option, bad value)
+    is one clear line on stderr and status 2, never a traceback."""
+    console = Console(stderr=True, soft_wrap=True)
     try:
-        app()
+        result = app(args=argv, prog_name="zkcredits", standalone_mode=False)
     except ZkCreditsError as exc:
-        Console(stderr=True, soft_wrap=True).print(f"[red]error:[/] {exc}", highlight=False)
-        sys.exit(2)
+        console.print(f"[red]error:[/] {exc}", highlight=False)
+        return 2
+    except typer.TyperException as exc:  # the command line's own mistakes (typer's click)
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            typer.echo(exc.format_message(), err=True)
+        else:
+            console.print(f"[red]error:[/] {_usage_line(exc)}", highlight=False)
+        return exc.exit_code
+    except typer.Abort:
+        console.print("[red]aborted[/]", highlight=False)
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+def _usage_line(exc: typer.TyperException) -> str:
+    """`zkcredits gateway serve: Invalid value for '--port': … is not a valid integer`."""
+    ctx = getattr(exc, "ctx", None)
+    where = getattr(ctx, "command_path", None) or "zkcredits"
+    return f"{where}: {' '.join(exc.format_message().split())}"
+
+
+def run() -> None:
+    """Console entry point (`zkcredits`)."""
+    sys.exit(main())
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from prover.errors import ZkCreditsError
 
 
 class ErrorCode(StrEnum):
-    """Stable error codes. The first ten are PROTOCOL §9's; the last two are ours (docs)."""
+    """Stable error codes. The first ten are PROTOCOL §9's; the others are ours (docs)."""
 
     INVALID_PROOF = "invalid_proof"
     STALE_ROOT = "stale_root"  # never carries the root the client used
@@ -24,6 +24,8 @@ class ErrorCode(StrEnum):
     RESPONSE_EXPIRED = "response_expired"
     PAYMENT_REQUIRED = "payment_required"
     RATE_LIMITED = "rate_limited"
+    CHAIN_UNAVAILABLE = "chain_unavailable"  # the gateway's chain view is stale: nothing served
+    UPSTREAM_UNAVAILABLE = "upstream_unavailable"  # the upstream does not answer: not reserved
 
 
 _STATUS = {
@@ -39,6 +41,8 @@ _STATUS = {
     ErrorCode.RESPONSE_EXPIRED: 410,
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.UPSTREAM_ERROR: 502,
+    ErrorCode.CHAIN_UNAVAILABLE: 503,
+    ErrorCode.UPSTREAM_UNAVAILABLE: 503,
 }
 
 
