@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from prover.chain.deployment_file import Deployment
 from prover.chain.registration import RegisteredParams
 from prover.circuits.atomic import atomic_write_text
 from prover.circuits.manifest import SetupKind
+from prover.crypto.rln import service_id as compute_service_id
 from prover.gateway.app.errors import GatewayConfigError
 from prover.pricing.schedule import PriceSchedule
 from prover.wire.fields import FieldElement
@@ -59,6 +60,14 @@ class GatewayBundle(BaseModel):
     vk_hashes: VkHashes
     agent_id: int | None = Field(default=None, ge=0)
     identity_registry: str | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{40}$")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> GatewayBundle:
+        if self.service_id != compute_service_id(self.chain_id, self.vault):
+            raise ValueError("service_id is not the §2 value of chain_id and vault")
+        if self.price_schedule.schedule_hash() != self.params.price_schedule_hash:
+            raise ValueError("price_schedule does not hash to params.price_schedule_hash")
+        return self
 
     def terms(self) -> dict[str, Any]:
         """The vault fields of `GatewaySettings` (the rest are the operator's limits)."""
@@ -149,8 +158,8 @@ def write_gateway_bundle(
 
 def _first_error(exc: ValidationError) -> tuple[str, str]:
     error = exc.errors()[0]
-    loc = ".".join(str(part) for part in error["loc"]) or "(file)"
-    return loc, str(error["msg"])
+    loc = ".".join(str(part) for part in error["loc"])
+    return loc, str(error["msg"]).removeprefix("Value error, ")
 
 
 def read_gateway_bundle(path: Path) -> GatewayBundle:
@@ -179,6 +188,7 @@ def read_gateway_bundle(path: Path) -> GatewayBundle:
         return GatewayBundle.model_validate(data)
     except ValidationError as exc:
         loc, msg = _first_error(exc)
+        where = f"{loc}: " if loc else ""
         raise GatewayConfigError(
-            f"deployment: {path}: {loc}: {msg}", field=f"deployment.{loc}"
+            f"deployment: {path}: {where}{msg}", field=f"deployment.{loc}".rstrip(".")
         ) from exc

@@ -74,15 +74,15 @@ def local_keys() -> tuple[CircuitKeys, LocalKeys]:
 
 def build_gateway(serve: ServeSettings, config: Path | None) -> BuiltGateway:
     """Everything but the listening socket; on error, whatever was opened is closed."""
+    assert serve.deployment is not None  # load_serve_settings requires it
+    bundle = read_gateway_bundle(serve.deployment)
+    settings = gateway_settings(bundle, config)
     if serve.upstream is None:
         raise GatewayConfigError(
             "upstream: none configured: pass --upstream URL (the API's base URL), set "
             "ZKCREDITS_GATEWAY_UPSTREAM, or --upstream embedded for the offline demo upstream",
             field="upstream",
         )
-    assert serve.deployment is not None  # load_serve_settings requires it
-    bundle = read_gateway_bundle(serve.deployment)
-    settings = gateway_settings(bundle, config)
     data = DataDir.open(serve.data_dir)
     deployment = data.deployment(bundle.chain_id, bundle.vault)
     secret = read_server_key(serve.server_key_file or data.server_key, field="server_key_file")
