@@ -18,7 +18,6 @@ from web3 import Web3
 from prover.chain.vault import CreditVaultClient
 from prover.chain.vault_params import VaultParams
 from prover.crypto.babyjub import Point
-from prover.errors import ZkCreditsError
 from prover.gateway.app.settings import GatewaySettings
 from prover.gateway.chain.errors import GatewayChainError
 
@@ -70,9 +69,9 @@ def _read_vault(w3: Web3, settings: GatewaySettings) -> tuple[int, VaultParams, 
             )
         client = CreditVaultClient(w3, vault)
         return chain_id, client.params(), client.service_id(), client.asset()
-    except ZkCreditsError:
+    except VaultUnreachableError:
         raise
-    except Exception as exc:
+    except Exception as exc:  # a revert or an undecodable answer: not a CreditVault
         raise VaultUnreachableError(
             f"vault: {vault} on chain {chain_id} does not answer as a CreditVault "
             f"({type(exc).__name__})",

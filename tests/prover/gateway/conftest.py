@@ -25,8 +25,12 @@ def make_bundle(**params: object) -> GatewayBundle:
             "quantum": 10,
             "c_max": 1000,
             "routes": [
-                {"method": "POST", "path": "/v1/embeddings", "kind": "embeddings",
-                 "per_1k_input_tokens": 2},
+                {
+                    "method": "POST",
+                    "path": "/v1/embeddings",
+                    "kind": "embeddings",
+                    "per_1k_input_tokens": 2,
+                },
             ],
         }  # fmt: skip
     )

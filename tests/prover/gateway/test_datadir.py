@@ -18,9 +18,7 @@ def test_the_default_is_under_xdg_data_home_or_the_home_data_dir(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
-    assert default_data_dir({"XDG_DATA_HOME": "/srv/data"}) == Path(
-        "/srv/data/zkcredits/gateway"
-    )
+    assert default_data_dir({"XDG_DATA_HOME": "/srv/data"}) == Path("/srv/data/zkcredits/gateway")
     home_default = tmp_path / ".local" / "share" / "zkcredits" / "gateway"
     assert default_data_dir({}) == home_default
     # A relative XDG_DATA_HOME is invalid (XDG spec) and never ties state to the working dir.

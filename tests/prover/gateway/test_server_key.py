@@ -68,7 +68,9 @@ def test_two_keygens_racing_on_one_path_leave_exactly_one_key(tmp_path: Path) ->
 
 
 def test_fresh_keys_differ(tmp_path: Path) -> None:
-    keys = {read_server_key(tmp_path / str(i)) for i in range(4) if write_server_key(tmp_path / str(i))}
+    keys = {
+        read_server_key(tmp_path / str(i)) for i in range(4) if write_server_key(tmp_path / str(i))
+    }
     assert len(keys) == 4
 
 
