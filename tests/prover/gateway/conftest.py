@@ -20,19 +20,9 @@ BUNDLE_VAULT = "0x" + "ab" * 20
 
 def make_bundle(**params: object) -> GatewayBundle:
     pk = public_key(BUNDLE_SECRET)
+    route = {"method": "POST", "path": "/v1/embeddings", "kind": "embeddings"}
     schedule = PriceSchedule.model_validate(
-        {
-            "quantum": 10,
-            "c_max": 1000,
-            "routes": [
-                {
-                    "method": "POST",
-                    "path": "/v1/embeddings",
-                    "kind": "embeddings",
-                    "per_1k_input_tokens": 2,
-                },
-            ],
-        }  # fmt: skip
+        {"quantum": 10, "c_max": 1000, "routes": [{**route, "per_1k_input_tokens": 2}]}
     )
     hashes = VkHashes(request=b"\x01" * 32, withdraw=b"\x02" * 32, slash=b"\x03" * 32)
     values: dict[str, object] = {
