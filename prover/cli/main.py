@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = app(args=argv, prog_name="zkcredits", standalone_mode=False)
     except ZkCreditsError as exc:
-        console.print(f"[red]error:[/] {exc}", highlight=False)
+        console.print(f"[red]error:[/] {' '.join(str(exc).split())}", highlight=False)
         return 2
     except typer.TyperException as exc:  # the command line's own mistakes (typer's click)
         if type(exc).__name__ == "NoArgsIsHelpError":

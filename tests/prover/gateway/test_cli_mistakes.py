@@ -142,6 +142,10 @@ CASES: dict[str, tuple[Case, str]] = {
         lambda w, p: (w.serve("--data-dir", w.file("f", "x")), {}),
         "data_dir",
     ),
+    "store unreachable": (
+        lambda w, p: (w.serve("--store", "postgresql://nobody@127.0.0.1:9/none"), {}),
+        "store",
+    ),
     "keygen over an existing key": (
         lambda w, p: (["gateway", "keygen", "--out", str(w.key)], {}),
         "out",
@@ -171,3 +175,16 @@ def test_a_mistake_is_one_line_naming_the_field_and_a_non_zero_exit(
     assert "Traceback" not in out.err + out.out
     assert len(lines) == 1, out.err
     assert lines[0].startswith("error:") and field in lines[0], lines[0]
+
+
+def test_a_bad_gateway_rpc_url_is_refused_before_anything_is_deployed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ZKCREDITS_DEPLOYER_KEY", "0x" + "11" * 32)
+    config = tmp_path / "deploy.json"
+    config.write_text("{}")
+    code = main(["deploy", "run", "--config", str(config), "--rpc-url", "http://127.0.0.1:9",
+                 "--gateway-rpc-url", "ftp://x", "--deployments-dir", str(tmp_path / "out")])  # fmt: skip
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert code == 1 and len(lines) == 1 and "gateway_rpc_url" in lines[0], lines
+    assert not (tmp_path / "out").exists()
