@@ -183,8 +183,8 @@ def test_a_bad_gateway_rpc_url_is_refused_before_anything_is_deployed(
     monkeypatch.setenv("ZKCREDITS_DEPLOYER_KEY", "0x" + "11" * 32)
     config = tmp_path / "deploy.json"
     config.write_text("{}")
-    code = main(["deploy", "run", "--config", str(config), "--rpc-url", "http://127.0.0.1:9",
-                 "--gateway-rpc-url", "ftp://x", "--deployments-dir", str(tmp_path / "out")])  # fmt: skip
+    args = ["deploy", "run", "--config", str(config), "--rpc-url", "http://127.0.0.1:9"]
+    code = main([*args, "--gateway-rpc-url", "ftp://x", "--deployments-dir", str(tmp_path / "o")])
     lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
     assert code == 1 and len(lines) == 1 and "gateway_rpc_url" in lines[0], lines
-    assert not (tmp_path / "out").exists()
+    assert not (tmp_path / "o").exists()
