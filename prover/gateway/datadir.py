@@ -10,6 +10,7 @@
         chain/mirror.sqlite           the vault's event mirror
         chain/slash-jobs.sqlite       slash jobs and the exit watcher's cursor (SQLite store only)
         chain/revenue-mirror.sqlite   `zkcredits provider revenue|collect`'s own mirror
+        gateway.lock                  held by the one gateway of a SQLite store
 
 The default data directory is `$XDG_DATA_HOME/zkcredits/gateway` (an absolute
 `$XDG_DATA_HOME`, per the XDG base-directory rules), else `~/.local/share/zkcredits/gateway`.
@@ -19,6 +20,7 @@ deployment is refused, so state of two vaults is never mixed.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from dataclasses import dataclass
@@ -133,3 +135,25 @@ class DeploymentDir:
             raise GatewayConfigError(
                 f"data_dir: cannot read or write {marker}: {exc}", field="data_dir"
             ) from exc
+
+    def lock_single_gateway(self) -> int:
+        """With a SQLite store there is one gateway per deployment (its orphan rule and its slash
+        jobs assume it): hold an exclusive lock on `gateway.lock` for the life of the process.
+        Returns the descriptor (closing it releases the lock); a second gateway is refused."""
+        path = self.path / "gateway.lock"
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise GatewayConfigError(
+                f"data_dir: cannot open {path}: {exc.strerror}", field="data_dir"
+            ) from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            raise GatewayConfigError(
+                f"data_dir: another gateway already serves {self.path} with its SQLite store "
+                "(one gateway per SQLite store; use PostgreSQL for replicas)",
+                field="data_dir",
+            ) from exc
+        return fd

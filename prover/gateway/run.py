@@ -9,6 +9,7 @@ metrics listener if asked, and runs uvicorn until SIGINT/SIGTERM; everything is 
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -93,6 +94,9 @@ def build_gateway(serve: ServeSettings, config: Path | None) -> BuiltGateway:
         store_url = serve.store or deployment.store_url
         store = open_store(store_url)
         closers.append(store.close)
+        if store.backend == "sqlite":
+            lock = deployment.lock_single_gateway()
+            closers.append(lambda: os.close(lock))
         shared = open_shared_state(
             store.backend, store_url, deployment, settings, secret,
             lease_seconds=serve.slasher_lease_seconds,

@@ -50,3 +50,17 @@ def test_a_data_dir_that_cannot_be_created_is_named(tmp_path: Path) -> None:
     with pytest.raises(GatewayConfigError) as info:
         DataDir.open(blocker / "sub")
     assert info.value.field == "data_dir"
+
+
+def test_a_second_gateway_on_one_sqlite_deployment_dir_is_refused_until_the_first_ends(
+    tmp_path: Path,
+) -> None:
+    import os
+
+    where = DataDir.open(tmp_path).deployment(31337, VAULT_A)
+    first = where.lock_single_gateway()
+    with pytest.raises(GatewayConfigError) as info:
+        where.lock_single_gateway()
+    assert info.value.field == "data_dir" and "another gateway" in str(info.value)
+    os.close(first)
+    os.close(where.lock_single_gateway())  # free again once the first gateway is gone
