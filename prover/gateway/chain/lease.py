@@ -78,6 +78,8 @@ class LeaseKeeper:
             self._stop.wait(self.ttl / 3)
 
     def start(self) -> None:
+        if isinstance(self.lease, LocalLease):
+            return  # always held: nothing to renew
         if self._thread is None:
             self.renew()
             self._thread = threading.Thread(target=self._run, name="zkcredits-lease", daemon=True)
