@@ -154,7 +154,11 @@ def create_app(
             return refused
         if not (0 <= since < 1 << 63 and 0 < limit <= 1000):
             raise WireError(ErrorCode.BAD_REQUEST, "since ≥ 0 and 0 < limit ≤ 1000", field="since")
-        entries = [] if penalty_log is None else penalty_log.entries(since, limit)
+        entries = (
+            []
+            if penalty_log is None
+            else await to_thread.run_sync(penalty_log.entries, since, limit)
+        )
         return JSONResponse({"server_pk": terms_json_pk, "entries": entries_to_wire(entries)})
 
     @app.get("/state/{nullifier}")

@@ -122,8 +122,8 @@ class HealthSources:
 
     async def report(self) -> tuple[int, dict[str, Any]]:
         store = await to_thread.run_sync(self._store_check)
-        if self.chain_health is not None:
-            chain: dict[str, Any] = self.chain_health().model_dump()
+        if self.chain_health is not None:  # may read a shared job store: off the event loop
+            chain: dict[str, Any] = (await to_thread.run_sync(self.chain_health)).model_dump()
         else:
             chain = {"synced": self.chain.is_synced()}
         upstream = self.upstream.report() if self.upstream is not None else {"reachable": None}
