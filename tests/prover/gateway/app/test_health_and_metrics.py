@@ -141,7 +141,7 @@ def test_a_silent_upstream_is_found_within_the_probe_timeout_and_calls_do_not_ha
             took = time.monotonic() - started
             assert store.get_record(paid.nullifier) is None
         assert refused.json()["error"]["code"] == "upstream_unavailable"
-        assert monitor.error == "ReadTimeout"
+        assert monitor.error is not None and "Timeout" in monitor.error
         assert took < 60  # the probe's 0.5 s timeout, not an HTTP read timeout of minutes
 
 

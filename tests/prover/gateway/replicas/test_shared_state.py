@@ -151,7 +151,7 @@ def test_only_the_lease_holder_changes_jobs_and_a_stalled_one_is_fenced_out(
 def test_two_keepers_hold_the_lease_one_at_a_time_and_hand_it_over_when_one_stops(
     two_dbs: tuple[SharedDb, SharedDb],
 ) -> None:
-    keepers = [LeaseKeeper(PostgresLease(db, ttl=2.0), ttl=2.0) for db in two_dbs]
+    keepers = [LeaseKeeper(PostgresLease(db, ttl=6.0), ttl=6.0) for db in two_dbs]
     for keeper in keepers:
         keeper.start()
     try:
