@@ -89,6 +89,8 @@ def test_a_provider_goes_from_nothing_to_a_paid_call_and_a_drifted_bundle_is_ref
     assert bundle.rpc_url == anvil.rpc_url  # a loopback URL carries no credential
     assert [str(v) for v in bundle.params.server_pk] == server_pk
     deployment = json.loads((out / "31337.json").read_text())
+    # `serve --deployment` also takes the deployment file itself: the same terms, no RPC hint.
+    assert read_gateway_bundle(out / "31337.json") == bundle.model_copy(update={"rpc_url": None})
     assert (
         bundle.start_block == deployment["contracts"][deployment["vault_contract"]]["block_number"]
     )
