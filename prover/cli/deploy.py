@@ -26,6 +26,8 @@ from prover.chain.registration import check_registration_against_vault, parse_da
 from prover.chain.sender import load_account
 from prover.circuits.artifacts import GENERATED_DIR, KEYS_DIR
 from prover.errors import ZkCreditsError
+from prover.gateway.bundle import check_rpc_hint
+from prover.gateway.bundle import write_gateway_bundle as write_bundle
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False)
 console = Console(stderr=True)
@@ -109,9 +111,18 @@ def run(
     ] = DEPLOYMENTS_DIR,
     generated_dir: Annotated[Path, typer.Option(help="Generated verifiers.")] = GENERATED_DIR,
     keys_dir: Annotated[Path, typer.Option(help="Key manifests of the circuit build.")] = KEYS_DIR,
+    gateway_rpc_url: Annotated[
+        str | None,
+        typer.Option(
+            help="RPC URL the gateway bundle records for `gateway serve` (default: --rpc-url "
+            "if it is a loopback URL; a hosted URL may embed an API key, so it is never copied)."
+        ),
+    ] = None,
 ) -> None:
-    """Deploy everything, register the provider as an ERC-8004 agent, write the deployment."""
+    """Deploy everything, register the provider as an ERC-8004 agent, write the deployment and
+    the gateway bundle (`<chainId>.gateway.json`) beside it."""
     try:
+        check_rpc_hint(gateway_rpc_url)
         deployer = _read_key(key_file, KEY_ENV, "deployer", required=True)
         assert deployer is not None
         wallet = _read_key(agent_wallet_key_file, WALLET_KEY_ENV, "agent wallet", required=False)
@@ -132,9 +143,16 @@ def run(
                 deployments_dir=deployments_dir,
                 progress=step,
             )
+        bundle = write_bundle(
+            result,
+            deployment_path(result.chain_id, deployments_dir),
+            deploy_rpc_url=rpc_url,
+            gateway_rpc_url=gateway_rpc_url,
+        )
     except ZkCreditsError as exc:
         console.print(f"[red]deploy failed:[/] {exc}")
         raise typer.Exit(1) from exc
+    console.print(f"[green]•[/] wrote the gateway bundle {bundle}")
     if result.setup == "dev-single-party":
         console.print("[yellow]DEV SETUP: single-party keys, for this local chain only")
     console.print(
@@ -146,7 +164,8 @@ def run(
 
 @app.command("example-config")
 def example_config() -> None:
-    """Print an example deploy config (fill in server_pk and the treasury)."""
+    """Print an example deploy config (fill in server_pk from `zkcredits gateway keygen`, the
+    treasury, prices and gateway_url)."""
     typer.echo(json.dumps(EXAMPLE_CONFIG, indent=2))
 
 

@@ -56,7 +56,8 @@ def report_error(exc: ZkCreditsError, *, as_json: bool = False) -> None:
     if as_json:
         typer.echo(json.dumps(error_body(exc)))
         return
-    Console(stderr=True, soft_wrap=True).print(f"[red]error:[/] {exc}", highlight=False)
+    line = " ".join(str(exc).split())  # one line, even for a multi-line library message
+    Console(stderr=True, soft_wrap=True).print(f"[red]error:[/] {line}", highlight=False)
 
 
 def fail(exc: ZkCreditsError, *, as_json: bool = False) -> NoReturn:

@@ -32,6 +32,8 @@ class ErrorCode(StrEnum):
     # after reservation, with a signed state (`docs/failure-costs.md`)
     REPLY_OVER_LIMIT = "reply_over_limit"  # the reply outgrew the limit: charged the worst case
     POLICY_VIOLATION = "policy_violation"  # penalised, never forwarded upstream
+    CHAIN_UNAVAILABLE = "chain_unavailable"  # the gateway's chain view is stale: nothing served
+    UPSTREAM_UNAVAILABLE = "upstream_unavailable"  # the upstream does not answer: not reserved
 
 
 _STATUS = {
@@ -53,6 +55,8 @@ _STATUS = {
     ErrorCode.UNKNOWN_MODEL: 400,
     ErrorCode.REPLY_OVER_LIMIT: 502,
     ErrorCode.POLICY_VIOLATION: 403,
+    ErrorCode.CHAIN_UNAVAILABLE: 503,
+    ErrorCode.UPSTREAM_UNAVAILABLE: 503,
 }
 
 

@@ -1,7 +1,9 @@
 """The provider's verifying gateway HTTP service (PROTOCOL §6, §9): `create_app(...)`.
 
-`settings` (pydantic-settings), `factory` (routes), `pipeline` (§6 steps 1–3), `serve` (steps
-4–5, streaming), `signer` (next states), `checks` (public inputs), `ratelimit`, `body_cache`.
+`settings` (pydantic-settings), `factory` (routes), `guard` (ASGI layer), `pipeline` (§6 steps
+1–3), `serve` (steps 4–5, streaming), `signer` (next states), `checks` (public inputs),
+`ratelimit`, `body_cache` (reply bodies), `health` (`/healthz`, upstream probe), `metrics` and
+`metered` (Prometheus), `wiring` (what `gateway serve` plugs in), `config_file`.
 """
 
 from prover.gateway.app.doublespend import DoubleSpendEvidence, DoubleSpendSink

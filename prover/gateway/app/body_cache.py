@@ -1,14 +1,19 @@
-"""A bounded, in-memory cache of served reply bodies, for retries (what the store does not keep).
+"""Served reply bodies, kept for retries (what the nullifier store does not keep).
 
 The store keeps the signed state of every served ticket durably (that is what the client needs
-to go on); the upstream body is kept here only for `ttl` seconds and `max_bytes` in total, and is
-lost on restart. A retry whose body is gone gets `410 response_expired` with `PAYMENT-RESPONSE`.
+to go on); the upstream body is kept for `ttl` seconds. `ReplyBodies` is the interface the
+pipeline uses: `BodyCache` (in memory, one gateway on SQLite: also bounded by `max_bytes` in
+total, lost on restart) or `prover.gateway.replicas.PostgresReplyBodies` (in the store's
+database, so any replica answers a retry). The body is put *before* the ticket is completed in
+the store, so a crash between the two never leaves a served ticket without its body. A retry
+whose body is gone gets `410 response_expired` with `PAYMENT-RESPONSE`.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +28,21 @@ class CachedBody:
     stored_at: float
 
 
-class BodyCache:
+class ReplyBodies(ABC):
+    """Bodies of served calls by nullifier; `get` returns one only for the same `x`."""
+
+    @abstractmethod
+    def put(self, nullifier: int, x: int, status: int, content_type: str, body: bytes) -> None:
+        """Keep (or replace) the body of the call on `nullifier` (raises `StoreError` if it
+        cannot: the call is then not completed)."""
+
+    @abstractmethod
+    def get(self, nullifier: int, x: int) -> CachedBody | None: ...
+
+
+class BodyCache(ReplyBodies):
+    """In memory, per process: at most `max_bytes` in total, each for `ttl` seconds."""
+
     def __init__(
         self, ttl: float, max_bytes: int, clock: Callable[[], float] = time.monotonic
     ) -> None:

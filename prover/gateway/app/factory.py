@@ -1,39 +1,48 @@
 """`create_app`: the provider's verifying gateway as a FastAPI app.
 
-Routes: `GET /healthz`; `GET /.well-known/zkcredits` (the public terms, as in PAYMENT-REQUIRED);
-`GET /state/{nullifier}` (§9); every other method and path is a candidate API call: a sold route
-(per the price schedule) without `PAYMENT-SIGNATURE` gets `402` + `PAYMENT-REQUIRED`, with it the
-paid-call pipeline. Until `chain.is_synced()` everything but `/healthz` is `503`. Every reply
-that is not a served call carries the one error shape of D8; nothing escapes as a 500.
+Routes: `GET /healthz` (readiness: chain, upstream, store; `health.py`);
+`GET /.well-known/zkcredits` (the public terms, as in PAYMENT-REQUIRED); `GET /state/{nullifier}`
+(§9); every other method and path is a candidate API call: a sold route (per the price
+schedule) without `PAYMENT-SIGNATURE` gets `402` + `PAYMENT-REQUIRED`, with it the paid-call
+pipeline. Until `chain.is_synced()` everything but `/healthz` is `503 chain_unavailable`; while
+the upstream monitor finds the upstream unreachable, paid calls are `503 upstream_unavailable`
+before reservation. Every reply that is not a served call carries the one error shape of D8;
+nothing escapes as a 500. With `metrics`, the verifier, signer and store are timed and error
+replies counted by code.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 from anyio import to_thread
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from prover.circuits.prover import CircuitKeys
 from prover.crypto.field import parse_field
 from prover.errors import ZkCreditsError
 from prover.gateway.app import checks
-from prover.gateway.app.body_cache import BodyCache
+from prover.gateway.app.body_cache import BodyCache, ReplyBodies
 from prover.gateway.app.doublespend import DoubleSpendSink, ignore_double_spends
 from prover.gateway.app.error_shape import install_error_handlers
+from prover.gateway.app.guard import Guard
+from prover.gateway.app.health import ChainHealth, HealthSources, UpstreamMonitor
+from prover.gateway.app.metered import MeteredSigner, MeteredStore, metered_verify
+from prover.gateway.app.metrics import GatewayMetrics
 from prover.gateway.app.pipeline import Pipeline
 from prover.gateway.app.ratelimit import TokenBucket
 from prover.gateway.app.requests import read_body, request_target, safe_path
-from prover.gateway.app.responses import JSON, error_response, payment_required, unavailable
+from prover.gateway.app.responses import JSON, error_response, payment_required
 from prover.gateway.app.serve import CallServer
 from prover.gateway.app.settings import GatewaySettings
 from prover.gateway.app.signer import StateSigner, to_payment_response
 from prover.gateway.app.verify import VerifyFn, verifier_from_keys
-from prover.gateway.policy.log import PenaltyLog, entries_to_wire
+from prover.gateway.policy.log import PenaltyLedger, entries_to_wire
 from prover.gateway.policy.rules import PolicyConfig
 from prover.gateway.ports import ChainView, Policy, Upstream
 from prover.gateway.store import Kind, NullifierStore
@@ -58,13 +67,27 @@ def create_app(
     server_secret: int,
     double_spend_sink: DoubleSpendSink = ignore_double_spends,
     clock: Callable[[], float] = time.time,
-    penalty_log: PenaltyLog | None = None,
+    penalty_log: PenaltyLedger | None = None,
+    bodies: ReplyBodies | None = None,
+    metrics: GatewayMetrics | None = None,
+    chain_health: Callable[[], ChainHealth] | None = None,
+    upstream_monitor: UpstreamMonitor | None = None,
 ) -> FastAPI:
+    """`bodies`: where reply bodies are kept for retries (default: in memory; replicas share
+    `PostgresReplyBodies`); `chain_health` and `upstream_monitor` feed `/healthz`."""
     settings.check()
     verify = verifier_from_keys(keys) if isinstance(keys, CircuitKeys) else keys
-    signer = StateSigner(server_secret, settings.service_id)
+    if metrics is not None:
+        verify = metered_verify(verify, metrics)
+        store = MeteredStore(store, metrics)
+        signer: StateSigner = MeteredSigner(server_secret, settings.service_id, metrics)
+    else:
+        signer = StateSigner(server_secret, settings.service_id)
     terms = settings.terms(signer.public_key)
-    cache = BodyCache(settings.body_cache_seconds, settings.body_cache_bytes)
+    cache = bodies or BodyCache(settings.body_cache_seconds, settings.body_cache_bytes)
+    health = HealthSources(store, chain, chain_health, upstream_monitor)
+    if metrics is not None:
+        metrics.watch(health.gauges)
     server = CallServer(
         schedule=settings.price_schedule,
         penalty_max=settings.penalty_max,
@@ -88,7 +111,26 @@ def create_app(
     terms_json = terms.model_dump(mode="json", by_alias=True)
     terms_json_pk = [str(signer.public_key.x), str(signer.public_key.y)]
 
-    app = FastAPI(title="zkcredits gateway", docs_url=None, redoc_url=None, openapi_url=None)
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        task = None
+        if upstream_monitor is not None and upstream_monitor.interval > 0:
+            task = asyncio.create_task(upstream_monitor.run())
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    app = FastAPI(
+        title="zkcredits gateway",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=lifespan,
+    )
     app.state.pipeline = pipeline
 
     def limited() -> Response | None:
@@ -101,7 +143,8 @@ def create_app(
 
     @app.get("/healthz")
     async def healthz() -> Response:
-        return JSONResponse({"status": "ok" if chain.is_synced() else "syncing"})
+        status, report = await health.report()
+        return JSONResponse(report, status_code=status)
 
     @app.get("/.well-known/zkcredits")
     async def well_known() -> Response:
@@ -144,7 +187,11 @@ def create_app(
             return refused
         if not (0 <= since < 1 << 63 and 0 < limit <= 1000):
             raise WireError(ErrorCode.BAD_REQUEST, "since ≥ 0 and 0 < limit ≤ 1000", field="since")
-        entries = [] if penalty_log is None else penalty_log.entries(since, limit)
+        entries = (
+            []
+            if penalty_log is None
+            else await to_thread.run_sync(penalty_log.entries, since, limit)
+        )
         return JSONResponse({"server_pk": terms_json_pk, "entries": entries_to_wire(entries)})
 
     @app.get("/state/{nullifier}")
@@ -193,6 +240,14 @@ def create_app(
             return limited() or payment_required(
                 terms, f"{request.method} {route.path} needs a payment"
             )
+        if upstream_monitor is not None and not upstream_monitor.available():
+            return error_response(
+                WireError(
+                    ErrorCode.UPSTREAM_UNAVAILABLE,
+                    "the upstream does not answer; the ticket was not reserved: retry later",
+                ),
+                headers={"Retry-After": str(max(1, int(upstream_monitor.interval)))},
+            )
         body = await read_body(request, settings.max_body_bytes)
         received = checks.ReceivedRequest(
             request.method, target, body, request.headers.get("content-type")
@@ -205,52 +260,7 @@ def create_app(
         return error_response(exc)
 
     install_error_handlers(app)
-    app.add_middleware(Guard, chain=chain, max_header_bytes=settings.max_header_bytes)
+    app.add_middleware(
+        Guard, chain=chain, max_header_bytes=settings.max_header_bytes, metrics=metrics
+    )
     return app
-
-
-class Guard:
-    """ASGI layer around the routes: header size limit, the sync gate, and the no-500 rule
-    (anything unexpected becomes a 503 error shape: retry the same request)."""
-
-    def __init__(self, app: ASGIApp, chain: ChainView, max_header_bytes: int) -> None:
-        self.app = app
-        self.chain = chain
-        self.max_header_bytes = max_header_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        response = self._gate(scope)
-        if response is not None:
-            await response(scope, receive, send)
-            return
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracking_send)
-        except Exception:
-            log.exception("unexpected_error", method=scope.get("method"), path=scope.get("path"))
-            if not started:
-                await unavailable("internal error; retry the same request")(scope, receive, send)
-
-    def _gate(self, scope: Scope) -> Response | None:
-        size = sum(len(k) + len(v) for k, v in scope.get("headers", []))
-        if size > self.max_header_bytes:
-            return error_response(
-                WireError(
-                    ErrorCode.BAD_REQUEST,
-                    f"headers exceed {self.max_header_bytes} bytes",
-                    field="headers",
-                )
-            )
-        if scope.get("path") != "/healthz" and not self.chain.is_synced():
-            return unavailable("the gateway is not synced with the chain yet")
-        return None

@@ -18,7 +18,7 @@ from starlette.responses import Response
 
 from prover.crypto.babyjub import Point
 from prover.gateway.app import checks
-from prover.gateway.app.body_cache import BodyCache
+from prover.gateway.app.body_cache import ReplyBodies
 from prover.gateway.app.doublespend import DoubleSpendSink, evidence_for
 from prover.gateway.app.responses import error_response, payment_event, payment_header
 from prover.gateway.app.serve import CallServer, PaidCall
@@ -53,7 +53,7 @@ class Pipeline:
     verify: VerifyFn
     server: CallServer
     sink: DoubleSpendSink
-    cache: BodyCache
+    cache: ReplyBodies
     clock: Callable[[], float] = time.time
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 

@@ -26,7 +26,7 @@ from anyio import to_thread
 from starlette.responses import Response, StreamingResponse
 
 from prover.crypto.babyjub import Point
-from prover.gateway.app.body_cache import BodyCache
+from prover.gateway.app.body_cache import ReplyBodies
 from prover.gateway.app.checks import ReceivedRequest
 from prover.gateway.app.responses import JSON, error_body, payment_event, payment_header
 from prover.gateway.app.signer import StateSigner
@@ -91,7 +91,7 @@ class CallServer:
     policy: Policy
     store: NullifierStore
     signer: StateSigner
-    cache: BodyCache
+    cache: ReplyBodies
     in_flight: set[int] = field(default_factory=set)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
@@ -171,14 +171,15 @@ class CallServer:
         """`judged`: the request the policy evaluates with `body` (None: failed call, no policy);
         `decision`: one already taken (a penalised request)."""
         try:
-            stored = await to_thread.run_sync(self._settle, call, cost, judged, body, decision)
+            stored = await to_thread.run_sync(
+                self._settle, call, cost, judged, body, status, content_type, decision
+            )
         except PersistFailed:
             return Response(
                 error_body(ErrorCode.IN_PROGRESS, "the reply could not be stored; retry"),
                 409,
                 media_type=JSON,
             )
-        self.cache.put(call.nullifier, call.x, status, content_type, body)
         return Response(
             body, status, headers=payment_header(call.nullifier, stored), media_type=content_type
         )
@@ -189,14 +190,18 @@ class CallServer:
         cost: int,
         judged: ForwardRequest | None,
         body: bytes,
+        status: int,
+        content_type: str,
         decision: PolicyDecision | None = None,
     ) -> StoredReply:
-        """Policy, sign E_new, `complete` durably (one worker-thread hop); if another worker
-        completed the ticket first, its reply."""
+        """Policy, sign E_new, keep the body, `complete` durably (one worker-thread hop); if
+        another worker completed the ticket first, its reply. The body is kept before the
+        ticket is completed, so a crash in between never loses a paid body."""
         if decision is None:
             decision = ZERO_DECISION if judged is None else self._decide(judged, body)
         reply = self.signer.next_state(call.e_anon, cost, decision)
         try:
+            self.cache.put(call.nullifier, call.x, status, content_type, body)
             self.store.complete(call.nullifier, call.x, reply)
             return reply
         except ReplyConflict:
@@ -272,8 +277,9 @@ class CallServer:
         try:
             cost = 0 if failed else reply_cost(self.schedule, bound, stream)
             judged = None if failed or stream.over_limit else request
-            stored = await to_thread.run_sync(self._settle, call, cost, judged, body)
-            self.cache.put(call.nullifier, call.x, 200, "text/event-stream", body)
+            stored = await to_thread.run_sync(
+                self._settle, call, cost, judged, body, 200, "text/event-stream"
+            )
             queue.put_nowait(payment_event(call.nullifier, stored))
         except PersistFailed:
             err = error_body(ErrorCode.IN_PROGRESS, "the reply could not be stored; retry")

@@ -1,8 +1,9 @@
 """Gateway settings (pydantic-settings, env prefix `ZKCREDITS_GATEWAY_`) and the public terms.
 
-`GatewaySettings` holds what the operator configures: the vault's immutable parameters (they must
-equal the deployed vault's; the chain view checks the chain, the pipeline checks every proof's
-public inputs against these), the price schedule, vk hashes and the hardening limits.
+`GatewaySettings` holds what `create_app` needs: the vault's immutable parameters (from the gateway
+bundle; `zkcredits gateway serve` checks them against the deployed vault at start-up and the
+pipeline checks every proof's public inputs against them), the price schedule, vk hashes, and the
+operator's limits (environment or `--config` file; see `prover/gateway/config.py`).
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from prover.crypto.babyjub import Point
 from prover.crypto.rln import service_id as compute_service_id
+from prover.gateway.app.config_file import ConfigFileSource
 from prover.gateway.app.errors import GatewayConfigError
 from prover.pricing.schedule import PriceSchedule
 from prover.wire import SCHEME, X402_VERSION
@@ -50,6 +52,18 @@ class GatewaySettings(BaseSettings):
     body_cache_bytes: int = Field(default=64 << 20, ge=0)
     stale_in_progress_seconds: float = Field(default=900.0, gt=0)
     yesterday_grace_seconds: int = Field(default=900, ge=0, le=86_400)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Init arguments (the gateway bundle) > environment > `--config` file > defaults."""
+        return (init_settings, env_settings, ConfigFileSource(settings_cls))
 
     @field_validator("price_schedule", mode="before")
     @classmethod

@@ -5,6 +5,10 @@
 `prover.gateway.chain.components:components`, the real chain side). `build_upstream` (the real
 `HttpUpstream` to `--upstream URL`, or the embedded offline upstream in process) and
 `build_policy` (the rule policy) are the upstream-side parts such factories reuse.
+
+`WiringOptions.run` carries what `gateway serve` resolved (settings, data directory, the
+state key's public key, the local keys' vk hashes, the shared state of replicas, metrics); the
+real chain side needs it, in-test factories may ignore it.
 """
 
 from __future__ import annotations
@@ -12,24 +16,48 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from prover.gateway.app.doublespend import DoubleSpendSink, ignore_double_spends
 from prover.gateway.app.errors import GatewayConfigError
 from prover.gateway.app.settings import GatewaySettings
-from prover.gateway.policy.log import PenaltyLog
+from prover.gateway.policy.log import PenaltyLedger
 from prover.gateway.ports import ChainView, Policy, Upstream
 from prover.gateway.store import NullifierStore
+
+if TYPE_CHECKING:
+    from prover.crypto.babyjub import Point
+    from prover.gateway.app.health import ChainHealth
+    from prover.gateway.app.metrics import GatewayMetrics
+    from prover.gateway.chain.vault_check import LocalKeys
+    from prover.gateway.config import ServeSettings
+    from prover.gateway.datadir import DataDir, DeploymentDir
+    from prover.gateway.replicas import SharedState
 
 EMBEDDED = "embedded"
 
 
 @dataclass(frozen=True)
+class RunContext:
+    """Everything `gateway serve` resolved before building the components."""
+
+    serve: ServeSettings
+    data: DataDir
+    deployment: DeploymentDir
+    server_pk: Point
+    start_block: int
+    local_keys: LocalKeys
+    shared: SharedState
+    metrics: GatewayMetrics | None = None
+
+
+@dataclass(frozen=True)
 class WiringOptions:
-    upstream: str = EMBEDDED  # a base URL, or "embedded" (the offline upstream, in process)
-    upstream_timeout: float = 60.0
+    upstream: str | None = None  # a base URL, or "embedded" (the offline upstream, in process)
     rpc_url: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
-    penalty_log: PenaltyLog | None = None  # signed, hash-chained; served at GET /penalties
+    penalty_log: PenaltyLedger | None = None  # signed, hash-chained; served at GET /penalties
+    run: RunContext | None = None
 
 
 @dataclass
@@ -39,6 +67,8 @@ class Components:
     policy: Policy
     double_spend_sink: DoubleSpendSink = ignore_double_spends
     close: Callable[[], None] = lambda: None
+    chain_health: Callable[[], ChainHealth] | None = None
+    """Chain sync state for `/healthz` and the metrics (the real chain side provides it)."""
 
 
 ComponentsFactory = Callable[[GatewaySettings, NullifierStore, WiringOptions], Components]
@@ -46,17 +76,25 @@ ComponentsFactory = Callable[[GatewaySettings, NullifierStore, WiringOptions], C
 
 def build_upstream(options: WiringOptions) -> Upstream:
     """The upstream of `UpstreamSettings` (`ZKCREDITS_UPSTREAM_*`: base URL, API key, headers,
-    timeouts); `--upstream URL` overrides only the base URL. The reply limit of each call is the
-    price schedule's (`max_reply_bytes`, carried by every forwarded request)."""
+    timeouts); `--upstream URL|embedded` overrides only the base URL. There is no default: with
+    neither, it is refused (the embedded fake is used only when asked for by name). The reply
+    limit of each call is the price schedule's (`max_reply_bytes`, carried by every forwarded
+    request)."""
     from prover.gateway.upstream.settings import UpstreamSettings
 
     configured = UpstreamSettings()
-    if options.upstream != EMBEDDED:
+    if options.upstream is not None:
         configured = UpstreamSettings(base_url=options.upstream)
+    if configured.base_url is None:
+        raise GatewayConfigError(
+            "upstream: none configured: pass --upstream URL (the API's base URL) or set "
+            "ZKCREDITS_UPSTREAM_BASE_URL, or --upstream embedded for the offline demo upstream",
+            field="upstream",
+        )
     return configured.build(max_response_bytes=1 << 31)
 
 
-def build_policy(settings: GatewaySettings, log: PenaltyLog | None = None) -> Policy:
+def build_policy(settings: GatewaySettings, log: PenaltyLedger | None = None) -> Policy:
     """The rule set of `ZKCREDITS_POLICY_FILE` (else the default one); every penalty it imposes
     is appended to `log` (signed)."""
     from prover.gateway.policy import RulePolicy

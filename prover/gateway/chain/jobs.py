@@ -1,4 +1,5 @@
-"""The slasher's durable state (SQLite): one job per note to slash, and the watcher's cursor.
+"""The slasher's durable state: one job per note to slash, and the watcher's cursor (SQLite here;
+`prover.gateway.replicas.PostgresSlashJobs` on PostgreSQL).
 
 A job moves `queued → signed → done` (or ends `already_slashed`, `not_slashable`, `failed`).
 `signed` stores the exact raw transaction (and its hash and nonce) *before* it is broadcast, so a
@@ -13,7 +14,7 @@ import threading
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Final
+from typing import Final, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -61,17 +62,38 @@ class SlashJob(BaseModel):
     error: str | None = None
 
 
-_COLUMNS: Final = (
+COLUMNS: Final = (
     "note_id, k, reason, status, nonce, raw_tx, tx_hash, signings, denied_from, denied_to, error"
 )
 
 
-def _job(row: tuple[object, ...]) -> SlashJob:
+def job_from_row(row: tuple[object, ...]) -> SlashJob:
     return SlashJob(
         note_id=int(str(row[0])), k=int(str(row[1])), reason=str(row[2]),
         status=JobStatus(str(row[3])), nonce=row[4], raw_tx=row[5], tx_hash=row[6],
         signings=row[7], denied_from=row[8], denied_to=row[9], error=row[10],
     )  # fmt: skip
+
+
+class JobStore(Protocol):
+    """What the slasher and the watcher need: `SlashJobs` (SQLite, one gateway) or
+    `prover.gateway.replicas.PostgresSlashJobs` (shared by replicas, fenced by the lease)."""
+
+    def add(self, note_id: int, k: int, reason: str) -> tuple[SlashJob, bool]: ...
+
+    def get(self, note_id: int) -> SlashJob | None: ...
+
+    def all(self) -> list[SlashJob]: ...
+
+    def open_jobs(self) -> list[SlashJob]: ...
+
+    def update(self, note_id: int, **values: object) -> SlashJob: ...
+
+    def cursor(self, name: str) -> int: ...
+
+    def set_cursor(self, name: str, value: int) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class SlashJobs:
@@ -118,14 +140,14 @@ class SlashJobs:
     def get(self, note_id: int) -> SlashJob | None:
         with self._lock:
             row = self._conn.execute(
-                f"SELECT {_COLUMNS} FROM jobs WHERE note_id = ?", (str(note_id),)
+                f"SELECT {COLUMNS} FROM jobs WHERE note_id = ?", (str(note_id),)
             ).fetchone()
-        return None if row is None else _job(row)
+        return None if row is None else job_from_row(row)
 
     def all(self) -> list[SlashJob]:
         with self._lock:
-            rows = self._conn.execute(f"SELECT {_COLUMNS} FROM jobs ORDER BY created").fetchall()
-        return [_job(r) for r in rows]
+            rows = self._conn.execute(f"SELECT {COLUMNS} FROM jobs ORDER BY created").fetchall()
+        return [job_from_row(r) for r in rows]
 
     def open_jobs(self) -> list[SlashJob]:
         return [j for j in self.all() if not j.status.final]

@@ -12,6 +12,7 @@ someone else already slashed is skipped.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final, Protocol
 
@@ -29,7 +30,7 @@ from prover.crypto.errors import CryptoError
 from prover.crypto.field import P
 from prover.crypto.rln import note_id, nullifier, recover_secret, slope
 from prover.gateway.chain.errors import GatewayChainError, SecretNotDepositedError
-from prover.gateway.chain.jobs import JobStatus, SlashJob, SlashJobs
+from prover.gateway.chain.jobs import JobStatus, JobStore, SlashJob, SlashJobs
 from prover.gateway.store import NullifierStore
 from prover.logs import get_logger
 
@@ -60,13 +61,17 @@ class Slasher:
         mirror: VaultMirror,
         store: NullifierStore,
         account: LocalAccount,
-        jobs_path: Path,
+        jobs_path: Path | None,
         *,
+        jobs: JobStore | None = None,
         keys: CircuitKeys | None = None,
         deny_ahead: int = DEFAULT_DENY_AHEAD,
         gas: int = SLASH_GAS,
         receipt_timeout: float = 60.0,
+        on_event: Callable[[str], None] = lambda _event: None,
     ) -> None:
+        """`jobs`: a shared job store (replicas on PostgreSQL); else a SQLite file at
+        `jobs_path`. `on_event` hears `queued`, `signed`, `confirmed`, `skipped`, `failed`."""
         if deny_ahead < 1:
             raise GatewayChainError("deny_ahead must be at least 1", field="deny_ahead")
         self.w3 = w3
@@ -74,7 +79,12 @@ class Slasher:
         self.store = store
         self.account = account
         self.vault = CreditVaultClient(w3, mirror.vault)
-        self.jobs = SlashJobs(jobs_path, chain_id=mirror.chain_id, vault=mirror.vault)
+        if jobs is None:
+            if jobs_path is None:
+                raise GatewayChainError("a slash-job file or store is needed", field="jobs")
+            jobs = SlashJobs(jobs_path, chain_id=mirror.chain_id, vault=mirror.vault)
+        self.jobs: JobStore = jobs
+        self.on_event = on_event
         self.deny_ahead = deny_ahead
         self.gas = gas
         self.receipt_timeout = receipt_timeout
@@ -121,6 +131,7 @@ class Slasher:
                 job = self.jobs.update(nid, denied_from=first, denied_to=last)
         if created:
             log.warning("slash_queued", note_id=nid, reason=reason)
+            self.on_event("queued")
         self.wakeup.set()
         return job
 
@@ -170,6 +181,8 @@ class Slasher:
 
     def _skip_if_settled(self, job: SlashJob) -> SlashJob | None:
         status = self.vault.note(job.note_id).status
+        if status not in (NoteStatus.ACTIVE, NoteStatus.EXITING):
+            self.on_event("skipped")
         if status is NoteStatus.SLASHED:
             return self.jobs.update(job.note_id, status=JobStatus.ALREADY_SLASHED)
         if status not in (NoteStatus.ACTIVE, NoteStatus.EXITING):
@@ -198,6 +211,7 @@ class Slasher:
                     settled = self._skip_if_settled(job)
                     if settled is not None:
                         return settled
+                self.on_event("failed")
                 return self.jobs.update(nid, status=JobStatus.FAILED, error=str(exc))
             nonce = int(self.w3.eth.get_transaction_count(self.account.address, "pending"))
             tx = {
@@ -210,6 +224,7 @@ class Slasher:
                 **self._fees(),
             }
             signed = self.account.sign_transaction(tx)
+            self.on_event("signed")
             return self.jobs.update(
                 nid,
                 status=JobStatus.SIGNED,
@@ -247,8 +262,11 @@ class Slasher:
         if receipt is not None:
             if int(receipt["status"]) == 1:
                 log.warning("note_slashed", note_id=nid, tx=job.tx_hash)
+                self.on_event("confirmed")
                 return self.jobs.update(nid, status=JobStatus.DONE, error=None)
             settled = self._skip_if_settled(job)
+            if settled is None:
+                self.on_event("failed")
             return settled or self.jobs.update(
                 nid, status=JobStatus.FAILED, error=f"slash tx {job.tx_hash} reverted"
             )

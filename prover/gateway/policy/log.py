@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 from prover.crypto import Point, public_key
 from prover.crypto.rln import keccak256
@@ -31,6 +32,23 @@ CREATE TABLE IF NOT EXISTS penalty_log (
     entry TEXT NOT NULL
 )
 """
+
+
+class PenaltyLedger(Protocol):
+    """What the policy and `GET /penalties` need from a penalty log: `PenaltyLog` (SQLite, one
+    gateway) or `prover.gateway.replicas.PostgresPenaltyLog` (one log for every replica)."""
+
+    server_pk: Point
+
+    def append(self, evidence: bytes) -> PenaltyEntry: ...
+
+    def entries(self, since: int = 0, limit: int = 1000) -> list[PenaltyEntry]: ...
+
+    def head(self) -> PenaltyEntry | None: ...
+
+    def find(self, evidence_hash: bytes) -> PenaltyEntry | None: ...
+
+    def close(self) -> None: ...
 
 
 class PenaltyLog:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from prover.gateway.policy.errors import PenaltyLogError, PolicyConfigError
 from prover.gateway.policy.evidence import ZERO_HASH, build_evidence, evidence_hash
-from prover.gateway.policy.log import PenaltyLog
+from prover.gateway.policy.log import PenaltyLedger
 from prover.gateway.policy.rules import PolicyConfig, Rule, build_rules, default_policy_config
 from prover.gateway.ports import ForwardRequest, Policy, PolicyDecision
 from prover.logs import get_logger
@@ -23,10 +23,10 @@ NO_PENALTY = PolicyDecision(penalty=0, evidence_hash=ZERO_HASH, rule=None)
 
 
 class RulePolicy:
-    """`RulePolicy(rules, penalty_max=..., log=PenaltyLog(...))`."""
+    """`RulePolicy(rules, penalty_max=..., log=PenaltyLog(...))` (any `PenaltyLedger`)."""
 
     def __init__(
-        self, rules: Sequence[Rule], *, penalty_max: int, log: PenaltyLog | None = None
+        self, rules: Sequence[Rule], *, penalty_max: int, log: PenaltyLedger | None = None
     ) -> None:
         if not 0 <= penalty_max < 1 << 64:
             raise PolicyConfigError(
@@ -39,7 +39,7 @@ class RulePolicy:
 
     @classmethod
     def from_config(
-        cls, config: PolicyConfig | None, *, penalty_max: int, log: PenaltyLog | None = None
+        cls, config: PolicyConfig | None, *, penalty_max: int, log: PenaltyLedger | None = None
     ) -> RulePolicy:
         config = config or default_policy_config()
         policy = cls(build_rules(config), penalty_max=penalty_max, log=log)

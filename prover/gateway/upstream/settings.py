@@ -6,7 +6,7 @@ from them are not part of any log record):
 
 | variable | meaning |
 |---|---|
-| `ZKCREDITS_UPSTREAM_BASE_URL` | `http(s)://host[:port][/prefix]`, or `embedded` (default) |
+| `ZKCREDITS_UPSTREAM_BASE_URL` | `http(s)://host[:port][/prefix]` or `embedded`; no default |
 | `ZKCREDITS_UPSTREAM_API_KEY` / `_API_KEY_FILE` | sent as `Authorization: Bearer <key>` |
 | `ZKCREDITS_UPSTREAM_HEADERS` / `_HEADERS_FILE` | a JSON object of extra headers |
 | `ZKCREDITS_UPSTREAM_CONNECT_TIMEOUT_S` | connect timeout (default 10) |
@@ -46,7 +46,7 @@ class UpstreamSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ZKCREDITS_UPSTREAM_", extra="forbid", frozen=True)
 
-    base_url: str = EMBEDDED
+    base_url: str | None = None  # no default upstream: `embedded` only when named
     api_key: SecretStr | None = Field(default=None, repr=False)
     api_key_file: Path | None = None
     headers: SecretStr | None = Field(default=None, repr=False)  # JSON object
@@ -58,8 +58,8 @@ class UpstreamSettings(BaseSettings):
 
     @field_validator("base_url")
     @classmethod
-    def _url(cls, value: str) -> str:
-        if value == EMBEDDED:
+    def _url(cls, value: str | None) -> str | None:
+        if value is None or value == EMBEDDED:
             return value
         try:
             url = httpx.URL(value)
@@ -118,6 +118,11 @@ class UpstreamSettings(BaseSettings):
         """The configured `HttpUpstream` (the embedded offline upstream, in process, if so set)."""
         transport: httpx.AsyncBaseTransport | None = None
         base_url = self.base_url
+        if base_url is None:
+            raise UpstreamConfigError(
+                "no upstream configured: set ZKCREDITS_UPSTREAM_BASE_URL (or `embedded`)",
+                field="base_url",
+            )
         if base_url == EMBEDDED:
             from prover.gateway.embedded import create_embedded_upstream
 

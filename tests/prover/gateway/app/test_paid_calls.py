@@ -158,7 +158,7 @@ def test_nothing_but_healthz_is_served_before_the_chain_view_is_synced(
     paid = payments.chat
     resp = gateway.client.post(CHAT, content=paid.body, headers=paid.headers())
     assert resp.status_code == 503
-    assert gateway.client.get("/healthz").json() == {"status": "syncing"}
+    assert gateway.client.get("/healthz").json()["status"] == "syncing"
     assert gateway.store.stats().total == 0
     gateway.chain.synced = True
     assert gateway.client.post(CHAT, content=paid.body, headers=paid.headers()).status_code == 200

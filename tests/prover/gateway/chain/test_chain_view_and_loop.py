@@ -91,35 +91,49 @@ def test_the_background_loop_records_an_exit_without_being_asked(
 
 
 def test_the_serve_components_factory_wires_the_view_and_the_slasher(
-    net: DevNet, store: SqliteNullifierStore, deployment: Any, monkeypatch: Any, anvil: Any
+    net: DevNet, store: SqliteNullifierStore, deployment: Any, anvil: Any, server_secret: int
 ) -> None:
+    from prover.crypto.eddsa import public_key
     from prover.gateway.app.settings import GatewaySettings
-    from prover.gateway.app.wiring import Components, WiringOptions, load_factory
+    from prover.gateway.app.wiring import Components, RunContext, WiringOptions, load_factory
+    from prover.gateway.chain.vault_check import LocalKeys
+    from prover.gateway.config import ServeSettings
+    from prover.gateway.datadir import DataDir
+    from prover.gateway.replicas import open_shared_state
 
     vault = net.fresh_vault()
     params = vault.params()
     key_file = net.tmp / "slasher.key"
     key_file.write_text("0x" + bytes(SLASHER.key).hex())
-    monkeypatch.setenv("ZKCREDITS_SLASHER_KEY_FILE", str(key_file))
-    monkeypatch.setenv("ZKCREDITS_CHAIN_DIR", str(net.tmp / "served"))
-    monkeypatch.setenv("ZKCREDITS_CONFIRMATIONS", "2")
     settings = GatewaySettings(
         chain_id=31337, vault=vault.address, unit=params.unit, c_max=params.c_max,
         reserve=params.reserve, penalty_max=params.penalty_max,
         price_schedule=deployment.price_schedule, vk_hashes=deployment.vk_hashes,
         root_epoch=params.root_epoch, root_ttl=params.root_ttl,
     )  # fmt: skip
+    data = DataDir.open(net.tmp / "data")
+    where = data.deployment(31337, vault.address)
+    shared = open_shared_state("sqlite", where.store_url, where, settings, server_secret)
+    serve = ServeSettings(slasher_key_file=key_file, finality="2", chain_poll_seconds=0.2)
+    run = RunContext(
+        serve=serve, data=data, deployment=where, server_pk=public_key(server_secret),
+        start_block=0, local_keys=LocalKeys(), shared=shared,
+    )  # fmt: skip
     factory = load_factory("prover.gateway.chain.components:components")
-    parts = factory(settings, store, WiringOptions(rpc_url=anvil.rpc_url))
+    options = WiringOptions(rpc_url=anvil.rpc_url, upstream="embedded", run=run)
+    parts = factory(settings, store, options)
     try:
         assert isinstance(parts, Components)
         assert isinstance(parts.chain, MirrorChainView)
         assert isinstance(parts.double_spend_sink, Slasher)
         assert parts.double_spend_sink.account.address == SLASHER.address
+        assert parts.chain.mirror.finality == Finality.after(2)
+        assert (where.chain_dir / "mirror.sqlite").exists()
     finally:
         parts.close()
+        shared.close()
     with pytest.raises(GatewayChainError) as info:
-        factory(settings, store, WiringOptions(rpc_url=None))
+        factory(settings, store, WiringOptions(rpc_url=None, run=run))
     assert info.value.field == "rpc_url"
 
 
