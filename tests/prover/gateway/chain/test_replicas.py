@@ -283,8 +283,10 @@ def test_two_replicas_share_retries_penalties_and_one_slasher_and_survive_a_kill
         # 3. A restarts on its data dir; a penalised call through it is in B's one log.
         a2 = replica("a").start()
         body, header = payer.request("ZKC-FORBIDDEN-DEMO", 3)
-        penalised = _post(a2.url, body, header)
-        assert penalised.status_code == 200, penalised.text
+        penalised = _post(a2.url, body, header)  # penalised, never forwarded (403), signed
+        assert penalised.status_code == 403, penalised.text
+        assert penalised.json()["error"]["code"] == "policy_violation"
+        assert not any(b"ZKC-FORBIDDEN-DEMO" in seen for seen in upstream.seen)
         fine = _payment(penalised)
         assert fine.p == deployment.params.penalty_max
         log = httpx.get(b.url + "/penalties", timeout=10).json()
