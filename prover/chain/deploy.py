@@ -44,6 +44,7 @@ from prover.chain.registration import (
     RegisteredParams,
     VaultView,
 )
+from prover.chain.root_window import FinalityLagError, finality_lag, root_window_problem
 from prover.chain.sender import Sender, checksum
 from prover.chain.vault_params import VaultParams
 from prover.circuits.artifacts import GENERATED_DIR, KEYS_DIR
@@ -79,6 +80,21 @@ def refuse_dev_setup(setup: str, chain_id: int) -> None:
             "run the multi-party ceremony (`zkcredits circuits ceremony`) and rebuild",
             field="setup",
         )
+
+
+def check_root_window(w3: Web3, config: DeployConfig) -> int:
+    """`root_ttl` must cover `root_epoch`, the chain's finality lag and a margin (the vault
+    checks the lag-free part): the lag from the config, else measured. Returns the lag used."""
+    lag = config.finality_lag_seconds
+    if lag is None:
+        try:
+            lag = finality_lag(w3)
+        except FinalityLagError as exc:
+            raise DeployError(str(exc), field="finality_lag_seconds") from exc
+    problem = root_window_problem(config.root_epoch, config.root_ttl, lag)
+    if problem is not None:
+        raise DeployError(f"{problem}; raise root_ttl", field="root_ttl")
+    return lag
 
 
 def _record(receipt: TxReceipt) -> ContractRecord:
@@ -209,6 +225,7 @@ def deploy(
     w3 = connect(rpc_url)
     chain_id = w3.eth.chain_id
     refuse_dev_setup(build.setup, chain_id)
+    check_root_window(w3, config)
     say("compiling contracts")
     plan = _Plan(config, build)
     plan.params(withdraw_verifier="0x" + "00" * 20, slash_verifier="0x" + "00" * 20)

@@ -8,8 +8,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Final
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from prover.chain import param_bounds as bounds
 from prover.chain.deploy_errors import DeployError, MissingBuildError
 from prover.chain.erc8004 import RegistryAddresses
 from prover.circuits.artifacts import GENERATED_DIR, KEYS_DIR, verifier_contract_name
@@ -49,14 +50,14 @@ class DeployConfig(BaseModel):
     penalty_max: int = Field(ge=0, lt=1 << 64)
     reserve: int = Field(ge=0, lt=1 << 64)
     min_deposit: int = Field(gt=0, lt=1 << 64)
-    note_ttl_days: int = Field(gt=0, lt=1 << 32)
-    exit_grace_days: int = Field(ge=2, lt=1 << 32)
-    exit_delay: int = Field(ge=2 * 86400, lt=1 << 64)
-    root_epoch: int = Field(gt=0, lt=1 << 64)
-    root_ttl: int = Field(gt=0, lt=1 << 64)
+    note_ttl_days: bounds.NoteTtlDays
+    exit_grace_days: bounds.ExitGraceDays
+    exit_delay: bounds.ExitDelay
+    root_epoch: bounds.RootEpoch
+    root_ttl: bounds.RootTtl
     server_pk: tuple[int, int]
     treasury: Address
-    max_depth: int = Field(default=20, ge=1, le=32)
+    max_depth: bounds.MaxDepth = bounds.MAX_DEPTH
     price_schedule: PriceSchedule
     agent_name: str = Field(min_length=1)
     agent_description: str
@@ -64,6 +65,14 @@ class DeployConfig(BaseModel):
     agent_image: str | None = None
     registries: RegistryAddresses | None = None
     """Reuse these ERC-8004 registries instead of deploying new ones."""
+    finality_lag_seconds: int | None = Field(default=None, ge=0, le=bounds.DAY)
+    """How far the chain's finalized block trails its head; measured from the RPC when omitted
+    (`prover.chain.root_window`). `root_ttl` must cover `root_epoch` plus this lag and a margin."""
+    keys_url: str | None = Field(default=None, pattern=r"^https?://.*/$")
+    """Where the proving keys and circuit files are served (a directory URL ending in `/`;
+    `<circuit>/<file>` is appended); default: the gateway's `/.well-known/zkcredits/keys/`."""
+
+    _root_ttl = field_validator("root_ttl")(bounds.check_root_ttl)
 
 
 def load_config(path: Path) -> DeployConfig:

@@ -15,8 +15,9 @@ import re
 from typing import Annotated, Final, Literal
 
 from eth_abi.abi import encode as abi_encode
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from prover.chain import param_bounds as bounds
 from prover.chain.deploy_errors import RegistrationError, RegistrationMismatchError
 from prover.chain.vault_params import VaultParams
 from prover.circuits.manifest import SetupKind
@@ -75,11 +76,11 @@ class RegisteredParams(BaseModel):
     penalty_max: Amount
     reserve: Amount
     min_deposit: Amount
-    note_ttl_days: int = Field(gt=0, lt=1 << 32)
-    exit_grace_days: int = Field(ge=0, lt=1 << 32)
-    exit_delay: Amount
-    root_epoch: Amount
-    root_ttl: Amount
+    note_ttl_days: bounds.NoteTtlDays
+    exit_grace_days: bounds.ExitGraceDays
+    exit_delay: Annotated[Amount, Field(ge=bounds.MIN_EXIT_DELAY, le=bounds.MAX_EXIT_DELAY)]
+    root_epoch: Annotated[Amount, Field(gt=0, le=bounds.MAX_ROOT_EPOCH)]
+    root_ttl: Annotated[Amount, Field(gt=0, le=bounds.MAX_ROOT_TTL)]
     server_pk: tuple[FieldElement, FieldElement]
     price_schedule_hash: Hash32
     treasury: Address
@@ -87,7 +88,9 @@ class RegisteredParams(BaseModel):
     slash_verifier: Address
     withdraw_vk_hash: Hash32
     slash_vk_hash: Hash32
-    max_depth: int = Field(ge=1, le=32)
+    max_depth: bounds.MaxDepth
+
+    _root_ttl = field_validator("root_ttl")(bounds.check_root_ttl)
 
     @classmethod
     def from_params(cls, p: VaultParams) -> RegisteredParams:
