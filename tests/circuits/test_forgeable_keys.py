@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from py_ecc.bn128 import FQ, FQ2, G1, add, multiply, neg
+from py_ecc.bn128 import FQ, add, multiply, neg
 from typer.testing import CliRunner
 
 from prover.circuits.artifacts import KEYS_DIR, CircuitArtifacts
