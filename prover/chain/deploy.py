@@ -19,6 +19,7 @@ from web3.types import TxReceipt
 from prover.chain.artifacts import LIBRARIES, all_errors_abi, link, placeholder, vault_artifacts
 from prover.chain.deploy_agent import (
     deploy_or_reuse_registries,
+    published_keys,
     register_provider_agent,
 )
 from prover.chain.deploy_errors import (
@@ -213,6 +214,7 @@ def deploy(
     keys_dir: Path = KEYS_DIR,
     deployments_dir: Path = DEPLOYMENTS_DIR,
     progress: Progress | None = None,
+    circuits_dir: Path | None = None,
 ) -> Deployment:
     """Deploy everything, register the provider as an ERC-8004 agent, write the deployment file.
 
@@ -220,7 +222,7 @@ def deploy(
     """
     say = progress or (lambda _message: None)
     say("reading the circuit build")
-    build = read_build(generated_dir, keys_dir)
+    build = read_build(generated_dir, keys_dir, circuits_dir)
     say(f"connecting to {rpc_url}")
     w3 = connect(rpc_url)
     chain_id = w3.eth.chain_id
@@ -284,6 +286,7 @@ def deploy(
         registries=registries,
         contracts=records,
         agent=agent,
+        keys=published_keys(config, build),
     )
     path = write_deployment(deployment, deployments_dir)
     say(f"wrote {path}")

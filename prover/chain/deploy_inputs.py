@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Final
 
@@ -13,8 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from prover.chain import param_bounds as bounds
 from prover.chain.deploy_errors import DeployError, MissingBuildError
 from prover.chain.erc8004 import RegistryAddresses
-from prover.circuits.artifacts import GENERATED_DIR, KEYS_DIR, verifier_contract_name
+from prover.circuits.artifacts import (
+    CIRCUITS_BUILD_DIR,
+    GENERATED_DIR,
+    KEYS_DIR,
+    verifier_contract_name,
+)
 from prover.circuits.errors import ArtifactError
+from prover.circuits.key_files import file_hashes, published_files
 from prover.circuits.manifest import (
     CEREMONY_SETUP,
     DEV_SETUP,
@@ -22,9 +27,9 @@ from prover.circuits.manifest import (
     SetupKind,
     read_manifest,
 )
+from prover.circuits.verifier_code import compile_verifier
 from prover.pricing.schedule import PriceSchedule
-from prover.toolchain.errors import ToolchainError
-from prover.toolchain.solc import CompiledContract, compile_files
+from prover.toolchain.solc import CompiledContract
 from prover.wire.required import VkHashes
 
 DEPLOYED_CIRCUITS: Final = ("withdraw", "slash")
@@ -97,6 +102,8 @@ class BuildInputs(BaseModel):
     """circuit → compiled verifier (withdraw, slash)."""
     manifests: dict[str, KeyManifest]
     """circuit → key manifest (request, withdraw, slash)."""
+    key_files: dict[str, str] = Field(default_factory=dict)
+    """`<circuit>/<file>` → sha256 of every file clients fetch to prove (key_files.py)."""
 
     @property
     def setup(self) -> SetupKind:
@@ -124,27 +131,11 @@ def _hash_bytes(manifest: KeyManifest) -> bytes:
 
 
 def _compile_verifier(circuit: str, path: Path) -> CompiledContract:
-    return _compile_verifier_source(circuit, path.read_text())
-
-
-@lru_cache(maxsize=16)
-def _compile_verifier_source(circuit: str, source: str) -> CompiledContract:
     # Passed as source text (generated verifiers import nothing), so any directory works.
-    key = f"generated/{verifier_contract_name(circuit)}.sol"
     try:
-        compiled = compile_files([], extra_sources={key: source})
-    except ToolchainError as exc:
-        raise MissingBuildError(f"{key} does not compile: {exc}", field=circuit) from exc
-    own = {n: c for n, c in compiled.items() if c.source == key}
-    wanted = verifier_contract_name(circuit)
-    if wanted in own:
-        return own[wanted]
-    candidates = [c for c in own.values() if any(i.get("name") == "verifyProof" for i in c.abi)]
-    if len(candidates) != 1 or len(candidates[0].bytecode) <= 2:
-        raise MissingBuildError(
-            f"{key} does not define one deployable Groth16 verifier ({BUILD_HINT})", field=circuit
-        )
-    return candidates[0]
+        return compile_verifier(circuit, path.read_text())
+    except ArtifactError as exc:
+        raise MissingBuildError(f"{exc} ({BUILD_HINT})", field=circuit) from exc
 
 
 _VK_HASH_CONSTANT = re.compile(r"bytes32\s+public\s+constant\s+VK_HASH\s*=\s*(0x[0-9a-fA-F]{64})")
@@ -175,8 +166,14 @@ def _check_verifier_source(path: Path, manifest: KeyManifest) -> None:
         )
 
 
-def read_build(generated_dir: Path = GENERATED_DIR, keys_dir: Path = KEYS_DIR) -> BuildInputs:
-    """Compile the generated verifiers and read every key manifest (sha256-checked).
+def read_build(
+    generated_dir: Path = GENERATED_DIR,
+    keys_dir: Path = KEYS_DIR,
+    circuits_dir: Path | None = None,
+) -> BuildInputs:
+    """Compile the generated verifiers, read every key manifest (sha256-checked) and hash the
+    files clients will fetch (proving keys, verifying keys, wasm, r1cs). The compiled circuits
+    are beside the keys (`build/keys` → `build/circuits`) unless `circuits_dir` says otherwise.
 
     Raises MissingBuildError, telling the user to build, if anything is absent or inconsistent.
     """
@@ -194,6 +191,11 @@ def read_build(generated_dir: Path = GENERATED_DIR, keys_dir: Path = KEYS_DIR) -
             raise MissingBuildError(f"{path} is missing; {BUILD_HINT}", field=circuit)
         _check_verifier_source(path, manifests[circuit])
         paths[circuit] = path
+    try:
+        circuits = circuits_dir or keys_dir.parent / CIRCUITS_BUILD_DIR.name
+        key_files = file_hashes(published_files(ALL_CIRCUITS, keys_dir, circuits))
+    except ArtifactError as exc:
+        raise MissingBuildError(f"{exc}; {BUILD_HINT}", field=exc.field) from exc
     for circuit, path in paths.items():
         verifiers[circuit] = _compile_verifier(circuit, path)
-    return BuildInputs(verifiers=verifiers, manifests=manifests)
+    return BuildInputs(verifiers=verifiers, manifests=manifests, key_files=key_files)

@@ -72,6 +72,7 @@ def serve(
 
     from prover.circuits.prover import CircuitKeys
     from prover.gateway.app.factory import create_app
+    from prover.gateway.app.key_route import PublishedKeys
     from prover.gateway.store import open_store
 
     configure_logging(log_format)
@@ -98,6 +99,7 @@ def serve(
         server_secret=secret,
         double_spend_sink=parts.double_spend_sink,
         penalty_log=penalties,
+        published_keys=PublishedKeys.from_build(),  # GET /.well-known/zkcredits/keys/…
     )
     log.info("gateway_starting", url=f"http://{host}:{port}", service_id=settings.service_id)
     try:

@@ -1,6 +1,7 @@
 """`create_app`: the provider's verifying gateway as a FastAPI app.
 
 Routes: `GET /healthz`; `GET /.well-known/zkcredits` (the public terms, as in PAYMENT-REQUIRED);
+`GET /.well-known/zkcredits/keys/<circuit>/<file>` (the published proving keys, `key_route.py`);
 `GET /state/{nullifier}` (§9); every other method and path is a candidate API call: a sold route
 (per the price schedule) without `PAYMENT-SIGNATURE` gets `402` + `PAYMENT-REQUIRED`, with it the
 paid-call pipeline. Until `chain.is_synced()` everything but `/healthz` is `503`. Every reply
@@ -24,6 +25,7 @@ from prover.errors import ZkCreditsError
 from prover.gateway.app import checks
 from prover.gateway.app.body_cache import BodyCache
 from prover.gateway.app.doublespend import DoubleSpendSink, ignore_double_spends
+from prover.gateway.app.key_route import PublishedKeys, add_key_route
 from prover.gateway.app.pipeline import Pipeline
 from prover.gateway.app.ratelimit import TokenBucket
 from prover.gateway.app.requests import read_body, request_target, safe_path
@@ -56,6 +58,7 @@ def create_app(
     double_spend_sink: DoubleSpendSink = ignore_double_spends,
     clock: Callable[[], float] = time.time,
     penalty_log: PenaltyLog | None = None,
+    published_keys: PublishedKeys | None = None,
 ) -> FastAPI:
     settings.check()
     verify = verifier_from_keys(keys) if isinstance(keys, CircuitKeys) else keys
@@ -138,6 +141,9 @@ def create_app(
             raise WireError(ErrorCode.IN_PROGRESS, "this ticket's call is still running")
         body = to_payment_response(key, record.reply).model_dump_json(by_alias=True)
         return Response(body, media_type=JSON)
+
+    if published_keys is not None:  # GET /.well-known/zkcredits/keys/<circuit>/<file>
+        add_key_route(app, published_keys, limited)
 
     @app.api_route("/{rest:path}", methods=API_METHODS)
     async def api_call(request: Request, rest: str) -> Response:
