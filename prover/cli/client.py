@@ -31,6 +31,7 @@ from prover.client.discovery import (
     load_chain_account,
     vault_contract,
 )
+from prover.client.keyring import Keyring, ensure_provider_keys, provider_keys
 from prover.client.profile import (
     ClientProfile,
     load_profile,
@@ -38,7 +39,13 @@ from prover.client.profile import (
     profile_path,
     save_profile,
 )
-from prover.client.session import Session, open_mirror, open_session, read_passphrase
+from prover.client.session import (
+    Session,
+    default_confirmations,
+    open_mirror,
+    open_session,
+    read_passphrase,
+)
 from prover.client.state_fetch import gateway_fetch_state
 from prover.client.transport import PrivateTransport
 from prover.client.wallet import DepositInfo, KdfParams, Note, NoteStatus, Wallet, restore_note
@@ -174,7 +181,14 @@ def init(
             if profile.rpc_url is None:
                 raise ClientError("discovery needs --rpc-url", field="rpc_url")
             step(f"discovering agent {agent_id} and checking it against its vault")
-            pinned = discover(connect_chain(profile.rpc_url), identity_registry, agent_id)
+            keyring = Keyring.from_settings()
+            w3 = connect_chain(profile.rpc_url)
+            confirmations = default_confirmations()
+            pinned = discover(
+                w3, identity_registry, agent_id, keyring=keyring, confirmations=confirmations
+            )
+            step("getting the provider's proving keys (once per provider)")
+            ensure_provider_keys(keyring, pinned)
             profile = profile.with_provider(pinned)
         if not wallet.exists():
             wallet.parent.mkdir(parents=True, exist_ok=True)
@@ -377,7 +391,9 @@ def withdraw(
                         step(f"gateway not reachable ({exc}); exiting with pending = 1")
                 pending = session.wallet.pending(target.id) is not None
                 step(f"proving the withdrawal (pending = {int(pending)}) and requesting it")
-                request_withdrawal(w3, account, session.wallet, target.id, to, pending)
+                pin = session.profile.provider(target.service.service_id)
+                keys = provider_keys(Keyring.from_settings(), pin, "withdraw")
+                request_withdrawal(w3, account, session.wallet, target.id, to, pending, keys=keys)
             contract = vault_contract(w3, target.service.vault_address)
             info = exit_info(contract, target.id)
             if wait:

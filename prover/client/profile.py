@@ -17,6 +17,8 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from prover.chain import param_bounds as bounds
+from prover.chain.registration import KeyFiles
+from prover.circuits.manifest import DEV_SETUP, SetupKind
 from prover.client.client_errors import ClientError
 from prover.client.wallet import ServiceParams
 from prover.pricing.schedule import PriceSchedule
@@ -51,6 +53,10 @@ class ProviderPin(BaseModel):
     max_depth: bounds.MaxDepth
     price_schedule: PriceSchedule
     vk_hashes: VkHashes
+    setup: SetupKind = DEV_SETUP
+    """The registration's setup kind (only a multi-party ceremony off local chains)."""
+    keys: KeyFiles | None = None
+    """Where the provider publishes its proving keys (`prover.client.keyring` fetches them)."""
 
     _root_ttl = field_validator("root_ttl")(bounds.check_root_ttl)
 

@@ -13,6 +13,7 @@ from prover.chain.mirror import Finality, MirrorError, VaultMirror
 from prover.client.client_errors import ChainViewError, ClientError
 from prover.client.delay import DelayBounds, PreSendDelay
 from prover.client.discovery import connect_chain
+from prover.client.keyring import Keyring, provider_keys
 from prover.client.payer import Payer
 from prover.client.profile import ClientProfile, ProviderPin, load_profile
 from prover.client.request_prover import NoteProver
@@ -81,7 +82,8 @@ class Session:
             default_confirmations() if confirmations is None else confirmations,
         )
         self.stack.callback(mirror.close)
-        prover = NoteProver.load(pin.vk_hashes.request, max_depth=pin.max_depth)
+        keys = provider_keys(Keyring.from_settings(), pin, "request")  # built, cached or fetched
+        prover = NoteProver(keys, max_depth=pin.max_depth)
         self.stack.callback(prover.close)
         return Payer(
             wallet=self.wallet,
