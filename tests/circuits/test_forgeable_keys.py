@@ -50,7 +50,7 @@ def zkey_without_contribution(tmp_path_factory: pytest.TempPathFactory) -> tuple
     """`snarkjs zkey new` on the fixture circuit, nothing contributed: delta = gamma = g2."""
     root = tmp_path_factory.mktemp("forgeable")
     artifacts = compile_standalone(FIXTURE, root / "circuits" / "fixture")
-    record = ensure_ptau(8, ["t"], ptau_dir=root / "ptau")
+    record = ensure_ptau(8, ["t"], ptau_dir=root / "ptau", purpose="test")
     zkey = root / "c0.zkey"
     run(["zkey", "new", artifacts.r1cs, ptau_path(record, root / "ptau"), zkey])
     return zkey, artifacts
