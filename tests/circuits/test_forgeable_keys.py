@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from py_ecc.bn128 import FQ, add, multiply, neg
 from typer.testing import CliRunner
 
 from prover.circuits.artifacts import KEYS_DIR, CircuitArtifacts
@@ -16,6 +15,7 @@ from prover.circuits.build import BuildDirs, build_circuit
 from prover.circuits.errors import ArtifactError, ForgeableKeyError
 from prover.circuits.keys import import_ceremony_keys
 from prover.circuits.manifest import read_manifest
+from prover.circuits.proof import Q
 from prover.circuits.ptau import ensure_ptau, ptau_path
 from prover.circuits.sandbox_compile import compile_standalone
 from prover.circuits.snarkjs import export_verification_key, groth16_verify, run
@@ -25,21 +25,43 @@ from prover.cli.circuits import app
 FIXTURE = Path(__file__).parent / "fixtures" / "fixture.circom"
 
 
-def _g1(p: list[str]) -> tuple[FQ, FQ]:
-    return (FQ(int(p[0])), FQ(int(p[1])))
+G1 = tuple[int, int] | None  # affine point of BN254's G1 (y² = x³ + 3 over F_Q); None = infinity
+
+
+def _add(p: G1, q: G1) -> G1:
+    if p is None:
+        return q
+    if q is None:
+        return p
+    (x1, y1), (x2, y2) = p, q
+    if x1 == x2 and (y1 + y2) % Q == 0:
+        return None
+    doubling = p == q
+    slope = (3 * x1 * x1 * pow(2 * y1, -1, Q) if doubling else (y2 - y1) * pow(x2 - x1, -1, Q)) % Q
+    x3 = (slope * slope - x1 - x2) % Q
+    return x3, (slope * (x1 - x3) - y1) % Q
+
+
+def _mul(p: G1, k: int) -> G1:
+    out: G1 = None
+    while k:
+        if k & 1:
+            out = _add(out, p)
+        p, k = _add(p, p), k >> 1
+    return out
 
 
 def _forged_proof(vk: dict[str, Any], signals: list[int]) -> dict[str, Any]:
     """A = alpha, B = beta, C = -(IC0 + sum x_i IC_i): verifies whenever gamma == delta."""
-    acc = _g1(vk["IC"][0])
+    acc: G1 = (int(vk["IC"][0][0]), int(vk["IC"][0][1]))
     for x, ic in zip(signals, vk["IC"][1:], strict=True):
-        acc = add(acc, multiply(_g1(ic), x))
-    c = neg(acc)
+        acc = _add(acc, _mul((int(ic[0]), int(ic[1])), x))
+    assert acc is not None
     beta = vk["vk_beta_2"]
     return {
         "pi_a": [*vk["vk_alpha_1"][:2], "1"],
         "pi_b": [beta[0], beta[1], ["1", "0"]],
-        "pi_c": [str(c[0].n), str(c[1].n), "1"],
+        "pi_c": [str(acc[0]), str(-acc[1] % Q), "1"],
         "protocol": "groth16",
         "curve": "bn128",
     }
