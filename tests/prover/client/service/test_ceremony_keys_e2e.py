@@ -53,7 +53,9 @@ from prover.toolchain.paths import BUILD_DIR
 
 from .conftest import _Gateway  # type: ignore[import-not-found]
 
-pytestmark = pytest.mark.slow
+# The first run on a machine makes the power-14 phase 1 (8-40 min on 2 cores, then cached by
+# hash in build/test-ptau) and the three phase 2s (cached in build/test-ceremony).
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(3 * 3600)]
 CHAIN_ID = 4242
 CHAT = "/v1/chat/completions"
 FAST_KDF = KdfParams(log2_n=10, r=8, p=1)
