@@ -110,7 +110,8 @@ def snarkjs_zkey(artifacts: CircuitArtifacts) -> tuple[Path, str]:
         return zkey, "bench zkey new (cached)"
     power = power_for(read_r1cs_header(artifacts.r1cs))
     console.print(f"[yellow]no zkey for {artifacts.name}: ptau power {power} (cached or built)…")
-    record = ensure_ptau(power, ["bench-1", "bench-2"], progress=console.print)
+    # purpose="benchmark": the ceremony never takes this phase 1 for one of its own.
+    record = ensure_ptau(power, ["bench-1", "bench-2"], progress=console.print, purpose="benchmark")
     zkey.parent.mkdir(parents=True, exist_ok=True)
     tmp = zkey.with_suffix(".tmp")
     run(["zkey", "new", artifacts.r1cs, ptau_path(record, PTAU_DIR), tmp])

@@ -113,7 +113,7 @@ contract ReputationRegistry is IReputationRegistry {
         return _summary(agentId, clientAddresses, _filterHash(tag1), _filterHash(tag2));
     }
 
-    function _summary(uint256 agentId, address[] calldata clientAddresses, bytes32 tag1Hash, bytes32 tag2Hash)
+    function _summary(uint256 agentId, address[] memory clientAddresses, bytes32 tag1Hash, bytes32 tag2Hash)
         private
         view
         returns (uint64 count, int128 summaryValue, uint8 summaryValueDecimals)
@@ -121,6 +121,8 @@ contract ReputationRegistry is IReputationRegistry {
         int256 sumWad;
         uint8 maxDecimals;
         for (uint256 i = 0; i < clientAddresses.length; ++i) {
+            // A client listed twice is counted once (its feedback is not worth twice as much).
+            if (_listedBefore(clientAddresses, i)) continue;
             (int256 s, uint64 n, uint8 d) = _sumClient(agentId, clientAddresses[i], tag1Hash, tag2Hash);
             sumWad += s;
             count += n;
@@ -161,6 +163,7 @@ contract ReputationRegistry is IReputationRegistry {
         bytes32 tag2Hash = _filterHash(tag2);
         uint256 total;
         for (uint256 i = 0; i < clientList.length; ++i) {
+            if (_listedBefore(clientList, i)) continue;
             uint64 last = _lastIndex[agentId][clientList[i]];
             for (uint64 j = 1; j <= last; ++j) {
                 if (_matches(_feedback[agentId][clientList[i]][j], tag1Hash, tag2Hash, includeRevoked)) ++total;
@@ -175,6 +178,7 @@ contract ReputationRegistry is IReputationRegistry {
         revokedStatuses = new bool[](total);
         uint256 k;
         for (uint256 i = 0; i < clientList.length; ++i) {
+            if (_listedBefore(clientList, i)) continue;
             uint64 last = _lastIndex[agentId][clientList[i]];
             for (uint64 j = 1; j <= last; ++j) {
                 Feedback storage fb = _feedback[agentId][clientList[i]][j];
@@ -213,6 +217,14 @@ contract ReputationRegistry is IReputationRegistry {
     }
 
     // ---------------------------------------------------------------- internals
+
+    /// Whether `list[i]` already appears in `list[0..i)`: each listed client is read once.
+    function _listedBefore(address[] memory list, uint256 i) private pure returns (bool) {
+        for (uint256 j = 0; j < i; ++j) {
+            if (list[j] == list[i]) return true;
+        }
+        return false;
+    }
 
     function _store(uint256 agentId, int128 value, uint8 valueDecimals, string calldata tag1, string calldata tag2)
         private

@@ -4,9 +4,10 @@ pragma solidity ^0.8.28;
 import {IIdentityRegistry} from "../interfaces/IIdentityRegistry.sol";
 import {IValidationRegistry} from "../interfaces/IValidationRegistry.sol";
 
-/// @title ERC-8004 Validation Registry
+/// @title ERC-8004 Validation Registry, requests keyed by `(agentId, requestHash)`
 /// @notice An agent's owner or operator asks a validator to check some work (`requestHash`
 /// commits to it); the validator answers 0..100, as often as it likes (the last answer stands).
+/// Each agent has its own namespace of request hashes, so no other agent can take one first.
 contract ValidationRegistry is IValidationRegistry {
     uint8 public constant MAX_RESPONSE = 100;
 
@@ -14,56 +15,62 @@ contract ValidationRegistry is IValidationRegistry {
         address validatorAddress;
         uint8 response;
         bool hasResponse;
-        uint256 agentId;
         bytes32 responseHash;
         uint256 lastUpdate;
         string tag;
     }
 
+    struct RequestKey {
+        uint256 agentId;
+        bytes32 requestHash;
+    }
+
     address private immutable _identityRegistry;
 
-    mapping(bytes32 requestHash => Status) private _status;
+    mapping(uint256 agentId => mapping(bytes32 requestHash => Status)) private _status;
     mapping(uint256 agentId => bytes32[]) private _agentValidations;
-    mapping(address validator => bytes32[]) private _validatorRequests;
+    mapping(address validator => RequestKey[]) private _validatorRequests;
 
     constructor(address identityRegistry_) {
         if (identityRegistry_ == address(0)) revert ZeroIdentityRegistry();
         _identityRegistry = identityRegistry_;
     }
 
+    /// @inheritdoc IValidationRegistry
     function getIdentityRegistry() external view returns (address) {
         return _identityRegistry;
     }
 
+    /// @inheritdoc IValidationRegistry
     function validationRequest(address validatorAddress, uint256 agentId, string calldata requestURI, bytes32 requestHash)
         external
     {
         if (validatorAddress == address(0)) revert ZeroValidator();
         if (requestHash == bytes32(0)) revert ZeroRequestHash();
         if (bytes(requestURI).length == 0) revert EmptyRequestURI();
-        if (_status[requestHash].validatorAddress != address(0)) revert RequestAlreadyExists(requestHash);
         // Reverts with ERC721NonexistentToken for an unknown agent.
         if (!IIdentityRegistry(_identityRegistry).isAuthorizedOrOwner(msg.sender, agentId)) {
             revert NotAgentOperator(msg.sender, agentId);
         }
-        Status storage s = _status[requestHash];
+        Status storage s = _status[agentId][requestHash];
+        if (s.validatorAddress != address(0)) revert RequestAlreadyExists(agentId, requestHash);
         s.validatorAddress = validatorAddress;
-        s.agentId = agentId;
         s.lastUpdate = block.timestamp;
         _agentValidations[agentId].push(requestHash);
-        _validatorRequests[validatorAddress].push(requestHash);
+        _validatorRequests[validatorAddress].push(RequestKey(agentId, requestHash));
         emit ValidationRequest(validatorAddress, agentId, requestURI, requestHash);
     }
 
+    /// @inheritdoc IValidationRegistry
     function validationResponse(
+        uint256 agentId,
         bytes32 requestHash,
         uint8 response,
         string calldata responseURI,
         bytes32 responseHash,
         string calldata tag
     ) external {
-        Status storage s = _status[requestHash];
-        if (s.validatorAddress == address(0)) revert UnknownRequest(requestHash);
+        Status storage s = _existing(agentId, requestHash);
         if (msg.sender != s.validatorAddress) revert NotValidator(msg.sender, s.validatorAddress);
         if (response > MAX_RESPONSE) revert ResponseOutOfRange(response);
         s.response = response;
@@ -71,35 +78,32 @@ contract ValidationRegistry is IValidationRegistry {
         s.responseHash = responseHash;
         s.tag = tag;
         s.lastUpdate = block.timestamp;
-        emit ValidationResponse(s.validatorAddress, s.agentId, requestHash, response, responseURI, responseHash, tag);
+        emit ValidationResponse(s.validatorAddress, agentId, requestHash, response, responseURI, responseHash, tag);
     }
 
-    function getValidationStatus(bytes32 requestHash)
+    /// @inheritdoc IValidationRegistry
+    function getValidationStatus(uint256 agentId, bytes32 requestHash)
         external
         view
         returns (
             address validatorAddress,
-            uint256 agentId,
+            uint256 agentId_,
             uint8 response,
             bytes32 responseHash,
             string memory tag,
             uint256 lastUpdate
         )
     {
-        Status storage s = _status[requestHash];
-        if (s.validatorAddress == address(0)) revert UnknownRequest(requestHash);
-        return (s.validatorAddress, s.agentId, s.response, s.responseHash, s.tag, s.lastUpdate);
+        Status storage s = _existing(agentId, requestHash);
+        return (s.validatorAddress, agentId, s.response, s.responseHash, s.tag, s.lastUpdate);
     }
 
-    /// Whether the validator has answered `requestHash` at least once (a 0 response is an answer).
-    function hasResponse(bytes32 requestHash) external view returns (bool) {
-        Status storage s = _status[requestHash];
-        if (s.validatorAddress == address(0)) revert UnknownRequest(requestHash);
-        return s.hasResponse;
+    /// @inheritdoc IValidationRegistry
+    function hasResponse(uint256 agentId, bytes32 requestHash) external view returns (bool) {
+        return _existing(agentId, requestHash).hasResponse;
     }
 
-    /// Count and integer average (rounded down) of the answered requests of `agentId`, optionally
-    /// only from `validatorAddresses` and only with `tag`.
+    /// @inheritdoc IValidationRegistry
     function getSummary(uint256 agentId, address[] calldata validatorAddresses, string calldata tag)
         external
         view
@@ -109,7 +113,7 @@ contract ValidationRegistry is IValidationRegistry {
         bytes32[] storage hashes = _agentValidations[agentId];
         uint256 total;
         for (uint256 i = 0; i < hashes.length; ++i) {
-            Status storage s = _status[hashes[i]];
+            Status storage s = _status[agentId][hashes[i]];
             if (!s.hasResponse) continue;
             if (tagHash != bytes32(0) && keccak256(bytes(s.tag)) != tagHash) continue;
             if (validatorAddresses.length > 0 && !_contains(validatorAddresses, s.validatorAddress)) continue;
@@ -119,12 +123,28 @@ contract ValidationRegistry is IValidationRegistry {
         averageResponse = count == 0 ? 0 : uint8(total / count);
     }
 
+    /// @inheritdoc IValidationRegistry
     function getAgentValidations(uint256 agentId) external view returns (bytes32[] memory) {
         return _agentValidations[agentId];
     }
 
-    function getValidatorRequests(address validatorAddress) external view returns (bytes32[] memory) {
-        return _validatorRequests[validatorAddress];
+    /// @inheritdoc IValidationRegistry
+    function getValidatorRequests(address validatorAddress)
+        external
+        view
+        returns (uint256[] memory agentIds, bytes32[] memory requestHashes)
+    {
+        RequestKey[] storage keys = _validatorRequests[validatorAddress];
+        agentIds = new uint256[](keys.length);
+        requestHashes = new bytes32[](keys.length);
+        for (uint256 i = 0; i < keys.length; ++i) {
+            (agentIds[i], requestHashes[i]) = (keys[i].agentId, keys[i].requestHash);
+        }
+    }
+
+    function _existing(uint256 agentId, bytes32 requestHash) private view returns (Status storage s) {
+        s = _status[agentId][requestHash];
+        if (s.validatorAddress == address(0)) revert UnknownRequest(agentId, requestHash);
     }
 
     function _contains(address[] calldata list, address item) private pure returns (bool) {

@@ -122,16 +122,25 @@ interface ICreditVault {
     error NothingOwed(address account);
     error PaymentFailed(address to, uint256 amount);
     error EpochNotReached(uint256 epoch, uint256 currentEpoch);
+    /// @notice `today + noteTtlDays` does not fit the stored uint32 expiry (never truncated).
+    error ExpiryOutOfRange(uint256 expiry);
     // constructor rules (PROTOCOL §3)
     error UnitIsZero();
     error CMaxIsZero();
     error ReserveBelowPenaltyMax(uint256 reserve, uint256 penaltyMax);
     error MinDepositBelowCMaxPlusReserve(uint256 minDeposit, uint256 cMaxPlusReserve);
     error NoteTtlIsZero();
+    error NoteTtlTooLong(uint256 noteTtlDays, uint256 maxNoteTtlDays);
     error ExitGraceTooShort(uint256 exitGraceDays);
+    error ExitGraceTooLong(uint256 exitGraceDays, uint256 maxExitGraceDays);
     error ExitDelayTooShort(uint256 exitDelay);
+    error ExitDelayTooLong(uint256 exitDelay, uint256 maxExitDelay);
     error RootEpochIsZero();
-    error RootTtlBelowEpoch(uint256 rootTtl, uint256 rootEpoch);
+    error RootEpochTooLong(uint256 rootEpoch, uint256 maxRootEpoch);
+    /// @notice A checkpoint must stay accepted at least `rootEpoch` + 5 minutes (plus the
+    /// chain's finality lag, which the deploy command and clients add: the contract cannot know it).
+    error RootTtlTooShort(uint256 rootTtl, uint256 minRootTtl);
+    error RootTtlTooLong(uint256 rootTtl, uint256 maxRootTtl);
     error ServerKeyNotOnCurve(uint256 x, uint256 y);
     error ServerKeyNotInSubgroup(uint256 x, uint256 y);
     error TreasuryIsZero();
@@ -140,7 +149,8 @@ interface ICreditVault {
     error VkHashMismatch(address verifier, bytes32 pinned, bytes32 embedded);
     /// @notice The verifier does not expose `VK_HASH()`, so the pinned hash cannot be checked (§15).
     error VerifierLacksVkHash(address verifier);
-    error MaxDepthOutOfRange(uint256 maxDepth);
+    /// @notice `maxDepth` must be the depth the request circuit is compiled for (CircuitParams).
+    error MaxDepthMismatch(uint256 maxDepth, uint256 circuitMaxDepth);
     error TokenHasNoCode(address token);
 
     // ------------------------------------------------------------------ state machine

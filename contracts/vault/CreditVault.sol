@@ -14,6 +14,7 @@ import {
 } from "../interfaces/ICreditVault.sol";
 import {IWithdrawVerifier, ISlashVerifier} from "../interfaces/IGroth16Verifiers.sol";
 import {BabyJubJub} from "../libraries/BabyJubJub.sol";
+import {CircuitParams} from "../libraries/CircuitParams.sol";
 import {Field} from "../libraries/Field.sol";
 import {LeanIMTAppend, LeanIMTAppendData} from "../libraries/LeanIMTAppend.sol";
 import {SlashSignals, SLASH_SIGNALS} from "../libraries/SlashSignals.sol";
@@ -44,7 +45,20 @@ abstract contract CreditVault is ICreditVault, ReentrancyGuardTransient {
     uint256 private constant DAY = 86400;
     uint256 private constant MIN_EXIT_GRACE_DAYS = 2;
     uint256 private constant MIN_EXIT_DELAY = 2 days;
-    uint256 private constant MAX_TREE_DEPTH = 32;
+    /// @dev Upper bounds (docs/protocol-decisions.md, "Parameter bounds"): a note lives at most
+    /// ten years, so `today + noteTtlDays` fits the stored `uint32` expiry for millions of years
+    /// (and `_deposit` still refuses a value that would not fit, rather than truncating it); an
+    /// exit waits at most a year, so `block.timestamp + exitDelay` cannot wrap the `uint64`
+    /// `readyAt` of an exit inside its window.
+    uint256 private constant MAX_NOTE_TTL_DAYS = 3650;
+    uint256 private constant MAX_EXIT_GRACE_DAYS = 365;
+    uint256 private constant MAX_EXIT_DELAY = 365 days;
+    /// @dev A root must stay accepted at least one epoch plus this margin (the time a proof
+    /// travels, clock skew); the chain's finality lag, which the contract cannot know, is added
+    /// by the deploy command and checked again by clients at discovery.
+    uint256 private constant MIN_ROOT_TTL_MARGIN = 5 minutes;
+    uint256 private constant MAX_ROOT_EPOCH = 1 days;
+    uint256 private constant MAX_ROOT_TTL = 30 days;
     uint256 private constant AMOUNT_LIMIT = 1 << 64;
     /// @dev Marks a recorded checkpoint (roots are < p < 2^254, so bit 255 is free).
     uint256 private constant RECORDED = 1 << 255;
@@ -107,10 +121,18 @@ abstract contract CreditVault is ICreditVault, ReentrancyGuardTransient {
         uint256 floor = uint256(p.cMax) + p.reserve;
         if (p.minDeposit < floor) revert MinDepositBelowCMaxPlusReserve(p.minDeposit, floor);
         if (p.noteTtlDays == 0) revert NoteTtlIsZero();
+        if (p.noteTtlDays > MAX_NOTE_TTL_DAYS) revert NoteTtlTooLong(p.noteTtlDays, MAX_NOTE_TTL_DAYS);
         if (p.exitGraceDays < MIN_EXIT_GRACE_DAYS) revert ExitGraceTooShort(p.exitGraceDays);
+        if (p.exitGraceDays > MAX_EXIT_GRACE_DAYS) {
+            revert ExitGraceTooLong(p.exitGraceDays, MAX_EXIT_GRACE_DAYS);
+        }
         if (p.exitDelay < MIN_EXIT_DELAY) revert ExitDelayTooShort(p.exitDelay);
+        if (p.exitDelay > MAX_EXIT_DELAY) revert ExitDelayTooLong(p.exitDelay, MAX_EXIT_DELAY);
         if (p.rootEpoch == 0) revert RootEpochIsZero();
-        if (p.rootTtl < p.rootEpoch) revert RootTtlBelowEpoch(p.rootTtl, p.rootEpoch);
+        if (p.rootEpoch > MAX_ROOT_EPOCH) revert RootEpochTooLong(p.rootEpoch, MAX_ROOT_EPOCH);
+        uint256 minRootTtl = uint256(p.rootEpoch) + MIN_ROOT_TTL_MARGIN;
+        if (p.rootTtl < minRootTtl) revert RootTtlTooShort(p.rootTtl, minRootTtl);
+        if (p.rootTtl > MAX_ROOT_TTL) revert RootTtlTooLong(p.rootTtl, MAX_ROOT_TTL);
         if (!BabyJubJub.isOnCurve(p.serverPkX, p.serverPkY)) {
             revert ServerKeyNotOnCurve(p.serverPkX, p.serverPkY);
         }
@@ -124,7 +146,7 @@ abstract contract CreditVault is ICreditVault, ReentrancyGuardTransient {
         if (p.withdrawVkHash == bytes32(0) || p.slashVkHash == bytes32(0)) revert VkHashIsZero();
         _checkVkHash(p.withdrawVerifier, p.withdrawVkHash);
         _checkVkHash(p.slashVerifier, p.slashVkHash);
-        if (p.maxDepth == 0 || p.maxDepth > MAX_TREE_DEPTH) revert MaxDepthOutOfRange(p.maxDepth);
+        if (p.maxDepth != CircuitParams.MAX_DEPTH) revert MaxDepthMismatch(p.maxDepth, CircuitParams.MAX_DEPTH);
     }
 
     /// @dev The generated verifiers expose `bytes32 public constant VK_HASH` (prover/circuits/vkey.py),
@@ -161,6 +183,8 @@ abstract contract CreditVault is ICreditVault, ReentrancyGuardTransient {
         }
 
         uint256 expiry = block.timestamp / DAY + NOTE_TTL_DAYS;
+        // Stored as uint32: refuse rather than truncate (unreachable before year ~11 million).
+        if (expiry > type(uint32).max) revert ExpiryOutOfRange(expiry);
         uint256 leaf = PoseidonT5.hash([Tags.LEAF, id, d, expiry]);
         (, uint256 newRoot) = LeanIMTAppend.append(_tree, leaf);
         _notes[id] = Note({
@@ -219,6 +243,8 @@ abstract contract CreditVault is ICreditVault, ReentrancyGuardTransient {
             revert InvalidWithdrawProof();
         }
 
+        // Fits uint64: this exit is inside its window, so today ≤ expiry + EXIT_GRACE_DAYS
+        // < 2^32 + 365 days, and EXIT_DELAY ≤ 365 days (the constructor's bounds).
         uint64 readyAt = uint64(block.timestamp + EXIT_DELAY);
         note.status = NoteStatus.Exiting;
         note.charged = uint64(WithdrawSignals.charged(signals));

@@ -19,6 +19,7 @@ from web3.types import TxReceipt
 from prover.chain.artifacts import LIBRARIES, all_errors_abi, link, placeholder, vault_artifacts
 from prover.chain.deploy_agent import (
     deploy_or_reuse_registries,
+    published_keys,
     register_provider_agent,
 )
 from prover.chain.deploy_errors import (
@@ -44,6 +45,7 @@ from prover.chain.registration import (
     RegisteredParams,
     VaultView,
 )
+from prover.chain.root_window import FinalityLagError, finality_lag, root_window_problem
 from prover.chain.sender import Sender, checksum
 from prover.chain.vault_params import VaultParams
 from prover.circuits.artifacts import GENERATED_DIR, KEYS_DIR
@@ -79,6 +81,21 @@ def refuse_dev_setup(setup: str, chain_id: int) -> None:
             "run the multi-party ceremony (`zkcredits circuits ceremony`) and rebuild",
             field="setup",
         )
+
+
+def check_root_window(w3: Web3, config: DeployConfig) -> int:
+    """`root_ttl` must cover `root_epoch`, the chain's finality lag and a margin (the vault
+    checks the lag-free part): the lag from the config, else measured. Returns the lag used."""
+    lag = config.finality_lag_seconds
+    if lag is None:
+        try:
+            lag = finality_lag(w3)
+        except FinalityLagError as exc:
+            raise DeployError(str(exc), field="finality_lag_seconds") from exc
+    problem = root_window_problem(config.root_epoch, config.root_ttl, lag)
+    if problem is not None:
+        raise DeployError(f"{problem}; raise root_ttl", field="root_ttl")
+    return lag
 
 
 def _record(receipt: TxReceipt) -> ContractRecord:
@@ -197,6 +214,7 @@ def deploy(
     keys_dir: Path = KEYS_DIR,
     deployments_dir: Path = DEPLOYMENTS_DIR,
     progress: Progress | None = None,
+    circuits_dir: Path | None = None,
 ) -> Deployment:
     """Deploy everything, register the provider as an ERC-8004 agent, write the deployment file.
 
@@ -204,11 +222,12 @@ def deploy(
     """
     say = progress or (lambda _message: None)
     say("reading the circuit build")
-    build = read_build(generated_dir, keys_dir)
+    build = read_build(generated_dir, keys_dir, circuits_dir)
     say(f"connecting to {rpc_url}")
     w3 = connect(rpc_url)
     chain_id = w3.eth.chain_id
     refuse_dev_setup(build.setup, chain_id)
+    check_root_window(w3, config)
     say("compiling contracts")
     plan = _Plan(config, build)
     plan.params(withdraw_verifier="0x" + "00" * 20, slash_verifier="0x" + "00" * 20)
@@ -267,6 +286,7 @@ def deploy(
         registries=registries,
         contracts=records,
         agent=agent,
+        keys=published_keys(config, build),
     )
     path = write_deployment(deployment, deployments_dir)
     say(f"wrote {path}")

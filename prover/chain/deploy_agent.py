@@ -18,10 +18,12 @@ from prover.chain.erc8004 import (
     set_agent_wallet,
 )
 from prover.chain.registration import (
+    KeyFiles,
     VaultView,
     agent_registry_id,
     build_registration,
     check_registration_against_vault,
+    default_keys_url,
     parse_data_uri,
     to_data_uri,
 )
@@ -67,6 +69,12 @@ def deploy_or_reuse_registries(
     )
 
 
+def published_keys(config: DeployConfig, build: BuildInputs) -> KeyFiles:
+    """Where the registration says the keys are served (the gateway's route by default)."""
+    base = config.keys_url or default_keys_url(config.gateway_url)
+    return KeyFiles(base_url=base, files=build.key_files)
+
+
 def register_provider_agent(
     sender: Sender,
     config: DeployConfig,
@@ -95,6 +103,7 @@ def register_provider_agent(
         agent_id=agent_id,
         identity_registry=registries.identity,
         policy_hash=config.policy_hash,
+        keys=published_keys(config, build),
     )
     uri = to_data_uri(registration)
     say(f"publishing the registration file of agent {agent_id} ({len(uri)} bytes, data: URI)")

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Final
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from prover.chain import param_bounds as bounds
 from prover.chain.deploy_errors import DeployError, MissingBuildError
 from prover.chain.erc8004 import RegistryAddresses
-from prover.circuits.artifacts import GENERATED_DIR, KEYS_DIR, verifier_contract_name
+from prover.circuits.artifacts import (
+    CIRCUITS_BUILD_DIR,
+    GENERATED_DIR,
+    KEYS_DIR,
+    verifier_contract_name,
+)
 from prover.circuits.errors import ArtifactError
+from prover.circuits.key_files import file_hashes, published_files
 from prover.circuits.manifest import (
     CEREMONY_SETUP,
     DEV_SETUP,
@@ -21,9 +27,9 @@ from prover.circuits.manifest import (
     SetupKind,
     read_manifest,
 )
+from prover.circuits.verifier_code import compile_verifier
 from prover.pricing.schedule import PriceSchedule
-from prover.toolchain.errors import ToolchainError
-from prover.toolchain.solc import CompiledContract, compile_files
+from prover.toolchain.solc import CompiledContract
 from prover.wire.fields import Hash32
 from prover.wire.required import VkHashes
 
@@ -50,14 +56,14 @@ class DeployConfig(BaseModel):
     penalty_max: int = Field(ge=0, lt=1 << 64)
     reserve: int = Field(ge=0, lt=1 << 64)
     min_deposit: int = Field(gt=0, lt=1 << 64)
-    note_ttl_days: int = Field(gt=0, lt=1 << 32)
-    exit_grace_days: int = Field(ge=2, lt=1 << 32)
-    exit_delay: int = Field(ge=2 * 86400, lt=1 << 64)
-    root_epoch: int = Field(gt=0, lt=1 << 64)
-    root_ttl: int = Field(gt=0, lt=1 << 64)
+    note_ttl_days: bounds.NoteTtlDays
+    exit_grace_days: bounds.ExitGraceDays
+    exit_delay: bounds.ExitDelay
+    root_epoch: bounds.RootEpoch
+    root_ttl: bounds.RootTtl
     server_pk: tuple[int, int]
     treasury: Address
-    max_depth: int = Field(default=20, ge=1, le=32)
+    max_depth: bounds.MaxDepth = bounds.MAX_DEPTH
     price_schedule: PriceSchedule
     agent_name: str = Field(min_length=1)
     agent_description: str
@@ -68,6 +74,14 @@ class DeployConfig(BaseModel):
     registration file so clients see the rules they pay under."""
     registries: RegistryAddresses | None = None
     """Reuse these ERC-8004 registries instead of deploying new ones."""
+    finality_lag_seconds: int | None = Field(default=None, ge=0, le=bounds.DAY)
+    """How far the chain's finalized block trails its head; measured from the RPC when omitted
+    (`prover.chain.root_window`). `root_ttl` must cover `root_epoch` plus this lag and a margin."""
+    keys_url: str | None = Field(default=None, pattern=r"^https?://.*/$")
+    """Where the proving keys and circuit files are served (a directory URL ending in `/`;
+    `<circuit>/<file>` is appended); default: the gateway's `/.well-known/zkcredits/keys/`."""
+
+    _root_ttl = field_validator("root_ttl")(bounds.check_root_ttl)
 
 
 def load_config(path: Path) -> DeployConfig:
@@ -92,6 +106,8 @@ class BuildInputs(BaseModel):
     """circuit → compiled verifier (withdraw, slash)."""
     manifests: dict[str, KeyManifest]
     """circuit → key manifest (request, withdraw, slash)."""
+    key_files: dict[str, str] = Field(default_factory=dict)
+    """`<circuit>/<file>` → sha256 of every file clients fetch to prove (key_files.py)."""
 
     @property
     def setup(self) -> SetupKind:
@@ -119,27 +135,11 @@ def _hash_bytes(manifest: KeyManifest) -> bytes:
 
 
 def _compile_verifier(circuit: str, path: Path) -> CompiledContract:
-    return _compile_verifier_source(circuit, path.read_text())
-
-
-@lru_cache(maxsize=16)
-def _compile_verifier_source(circuit: str, source: str) -> CompiledContract:
     # Passed as source text (generated verifiers import nothing), so any directory works.
-    key = f"generated/{verifier_contract_name(circuit)}.sol"
     try:
-        compiled = compile_files([], extra_sources={key: source})
-    except ToolchainError as exc:
-        raise MissingBuildError(f"{key} does not compile: {exc}", field=circuit) from exc
-    own = {n: c for n, c in compiled.items() if c.source == key}
-    wanted = verifier_contract_name(circuit)
-    if wanted in own:
-        return own[wanted]
-    candidates = [c for c in own.values() if any(i.get("name") == "verifyProof" for i in c.abi)]
-    if len(candidates) != 1 or len(candidates[0].bytecode) <= 2:
-        raise MissingBuildError(
-            f"{key} does not define one deployable Groth16 verifier ({BUILD_HINT})", field=circuit
-        )
-    return candidates[0]
+        return compile_verifier(circuit, path.read_text())
+    except ArtifactError as exc:
+        raise MissingBuildError(f"{exc} ({BUILD_HINT})", field=circuit) from exc
 
 
 _VK_HASH_CONSTANT = re.compile(r"bytes32\s+public\s+constant\s+VK_HASH\s*=\s*(0x[0-9a-fA-F]{64})")
@@ -170,8 +170,14 @@ def _check_verifier_source(path: Path, manifest: KeyManifest) -> None:
         )
 
 
-def read_build(generated_dir: Path = GENERATED_DIR, keys_dir: Path = KEYS_DIR) -> BuildInputs:
-    """Compile the generated verifiers and read every key manifest (sha256-checked).
+def read_build(
+    generated_dir: Path = GENERATED_DIR,
+    keys_dir: Path = KEYS_DIR,
+    circuits_dir: Path | None = None,
+) -> BuildInputs:
+    """Compile the generated verifiers, read every key manifest (sha256-checked) and hash the
+    files clients will fetch (proving keys, verifying keys, wasm, r1cs). The compiled circuits
+    are beside the keys (`build/keys` → `build/circuits`) unless `circuits_dir` says otherwise.
 
     Raises MissingBuildError, telling the user to build, if anything is absent or inconsistent.
     """
@@ -189,6 +195,11 @@ def read_build(generated_dir: Path = GENERATED_DIR, keys_dir: Path = KEYS_DIR) -
             raise MissingBuildError(f"{path} is missing; {BUILD_HINT}", field=circuit)
         _check_verifier_source(path, manifests[circuit])
         paths[circuit] = path
+    try:
+        circuits = circuits_dir or keys_dir.parent / CIRCUITS_BUILD_DIR.name
+        key_files = file_hashes(published_files(ALL_CIRCUITS, keys_dir, circuits))
+    except ArtifactError as exc:
+        raise MissingBuildError(f"{exc}; {BUILD_HINT}", field=exc.field) from exc
     for circuit, path in paths.items():
         verifiers[circuit] = _compile_verifier(circuit, path)
-    return BuildInputs(verifiers=verifiers, manifests=manifests)
+    return BuildInputs(verifiers=verifiers, manifests=manifests, key_files=key_files)

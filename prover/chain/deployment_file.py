@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from prover.chain.deploy_errors import DeployError
 from prover.chain.erc8004 import RegistryAddresses
-from prover.chain.registration import RegisteredParams
+from prover.chain.registration import KeyFiles, RegisteredParams
 from prover.circuits.atomic import atomic_write_text
 from prover.circuits.manifest import SetupKind
 from prover.pricing.schedule import PriceSchedule
@@ -76,6 +76,8 @@ class Deployment(BaseModel):
     registries: RegistryAddresses
     contracts: dict[str, ContractRecord]
     agent: AgentRecord
+    keys: KeyFiles | None = None
+    """The proving keys and circuit files the registration publishes (served by the gateway)."""
 
 
 def deployment_path(chain_id: int, directory: Path = DEPLOYMENTS_DIR) -> Path:

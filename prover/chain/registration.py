@@ -15,10 +15,12 @@ import re
 from typing import Annotated, Final, Literal
 
 from eth_abi.abi import encode as abi_encode
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from prover.chain import param_bounds as bounds
 from prover.chain.deploy_errors import RegistrationError, RegistrationMismatchError
 from prover.chain.vault_params import VaultParams
+from prover.circuits.key_files import file_names, is_published_name
 from prover.circuits.manifest import SetupKind
 from prover.crypto.field import P
 from prover.crypto.rln import keccak256
@@ -75,11 +77,11 @@ class RegisteredParams(BaseModel):
     penalty_max: Amount
     reserve: Amount
     min_deposit: Amount
-    note_ttl_days: int = Field(gt=0, lt=1 << 32)
-    exit_grace_days: int = Field(ge=0, lt=1 << 32)
-    exit_delay: Amount
-    root_epoch: Amount
-    root_ttl: Amount
+    note_ttl_days: bounds.NoteTtlDays
+    exit_grace_days: bounds.ExitGraceDays
+    exit_delay: Annotated[Amount, Field(ge=bounds.MIN_EXIT_DELAY, le=bounds.MAX_EXIT_DELAY)]
+    root_epoch: Annotated[Amount, Field(gt=0, le=bounds.MAX_ROOT_EPOCH)]
+    root_ttl: Annotated[Amount, Field(gt=0, le=bounds.MAX_ROOT_TTL)]
     server_pk: tuple[FieldElement, FieldElement]
     price_schedule_hash: Hash32
     treasury: Address
@@ -87,7 +89,9 @@ class RegisteredParams(BaseModel):
     slash_verifier: Address
     withdraw_vk_hash: Hash32
     slash_vk_hash: Hash32
-    max_depth: int = Field(ge=1, le=32)
+    max_depth: bounds.MaxDepth
+
+    _root_ttl = field_validator("root_ttl")(bounds.check_root_ttl)
 
     @classmethod
     def from_params(cls, p: VaultParams) -> RegisteredParams:
@@ -101,6 +105,46 @@ class RegisteredParams(BaseModel):
             withdraw_vk_hash=bytes.fromhex(p.withdraw_vk_hash[2:]),
             slash_vk_hash=bytes.fromhex(p.slash_vk_hash[2:]), max_depth=p.max_depth,
         )  # fmt: skip
+
+
+PUBLISHED_CIRCUITS: Final = ("request", "withdraw", "slash")
+KEYS_PATH: Final = ".well-known/zkcredits/keys/"
+"""The gateway serves `<circuit>/<file>` under this path (any other URL works in the file)."""
+
+
+def default_keys_url(gateway_url: str) -> str:
+    """`<gateway>/.well-known/zkcredits/keys/`."""
+    return gateway_url.rstrip("/") + "/" + KEYS_PATH
+
+
+class KeyFiles(BaseModel):
+    """Where the provider's proving keys and circuit files are served, with their sha256.
+
+    `base_url + "<circuit>/<file>"` serves each file of `prover.circuits.key_files`; every file
+    of the three circuits is listed, so a client that never built keys can prove.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    base_url: str = Field(pattern=r"^https?://\S+/$", max_length=2048)
+    files: dict[str, Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]]
+
+    @model_validator(mode="after")
+    def _complete(self) -> KeyFiles:
+        unknown = sorted(n for n in self.files if not is_published_name(n))
+        if unknown:
+            raise ValueError(f"not a published key file: {unknown[0]!r}")
+        wanted = {f"{c}/{f}" for c in PUBLISHED_CIRCUITS for f in file_names(c)}
+        missing = sorted(wanted - set(self.files))
+        if missing:
+            raise ValueError(f"key file {missing[0]!r} is not listed")
+        return self
+
+    def url(self, name: str) -> str:
+        """Where `<circuit>/<file>` is served."""
+        if name not in self.files:
+            raise RegistrationError(f"no key file {name!r} is listed", field="zkcredits.keys")
+        return self.base_url + name
 
 
 class VaultTerms(BaseModel):
@@ -118,6 +162,8 @@ class VaultTerms(BaseModel):
     vk_hashes: VkHashes
     setup: SetupKind
     policy_hash: Hash32 | None = None  # keccak256 of the gateway's policy rules (canonical JSON)
+    keys: KeyFiles | None = None
+    """Where clients fetch the proving keys (absent in files made before issue 12.5)."""
 
 
 class RegistrationFile(BaseModel):
@@ -173,6 +219,7 @@ def build_registration(
     identity_registry: str | None = None,
     image: str | None = None,
     policy_hash: bytes | None = None,
+    keys: KeyFiles | None = None,
 ) -> RegistrationFile:
     """The registration file of a deployed vault (with its registration once the id is known)."""
     registrations: tuple[AgentRef, ...] = ()
@@ -207,6 +254,7 @@ def build_registration(
             vk_hashes=vk_hashes,
             setup=setup,
             policy_hash=policy_hash,
+            keys=keys,
         ),
     )
 

@@ -10,14 +10,15 @@ from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from prover.chain import param_bounds as bounds
 from prover.chain.errors import VaultParamsError
 from prover.crypto.babyjub import Point, in_subgroup
 from prover.crypto.errors import NotOnCurveError
 
 U64: Final[int] = 1 << 64
-DAY: Final[int] = 86400
-MIN_EXIT_DELAY: Final[int] = 2 * DAY
-MIN_EXIT_GRACE_DAYS: Final[int] = 2
+DAY: Final[int] = bounds.DAY
+MIN_EXIT_DELAY: Final[int] = bounds.MIN_EXIT_DELAY
+MIN_EXIT_GRACE_DAYS: Final[int] = bounds.MIN_EXIT_GRACE_DAYS
 
 Address = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$")]
 Bytes32 = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{64}$")]
@@ -34,11 +35,11 @@ class VaultParams(BaseModel):
     penalty_max: U64Int
     reserve: U64Int
     min_deposit: U64Int
-    note_ttl_days: Annotated[int, Field(gt=0, lt=1 << 32)]
-    exit_grace_days: Annotated[int, Field(ge=MIN_EXIT_GRACE_DAYS, lt=1 << 32)]
-    exit_delay: Annotated[int, Field(ge=MIN_EXIT_DELAY, lt=U64)]
-    root_epoch: Annotated[int, Field(gt=0, lt=U64)]
-    root_ttl: U64Int
+    note_ttl_days: bounds.NoteTtlDays
+    exit_grace_days: bounds.ExitGraceDays
+    exit_delay: bounds.ExitDelay
+    root_epoch: bounds.RootEpoch
+    root_ttl: bounds.RootTtl
     server_pk_x: Annotated[int, Field(ge=0)]
     server_pk_y: Annotated[int, Field(ge=0)]
     price_schedule_hash: Bytes32
@@ -47,7 +48,7 @@ class VaultParams(BaseModel):
     slash_verifier: Address
     withdraw_vk_hash: Bytes32
     slash_vk_hash: Bytes32
-    max_depth: Annotated[int, Field(ge=1, le=32)] = 20
+    max_depth: bounds.MaxDepth = bounds.MAX_DEPTH
 
     @model_validator(mode="after")
     def _protocol_rules(self) -> VaultParams:
@@ -59,8 +60,8 @@ class VaultParams(BaseModel):
             raise VaultParamsError(
                 f"min_deposit {self.min_deposit} < c_max + reserve {self.c_max + self.reserve}"
             )
-        if self.root_ttl < self.root_epoch:
-            raise VaultParamsError(f"root_ttl {self.root_ttl} < root_epoch {self.root_epoch}")
+        if (problem := bounds.root_ttl_problem(self.root_epoch, self.root_ttl)) is not None:
+            raise VaultParamsError(problem)
         try:
             pk = Point(self.server_pk_x, self.server_pk_y)
         except (NotOnCurveError, ValueError) as exc:

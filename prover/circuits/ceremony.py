@@ -63,53 +63,81 @@ def run_phase2(
     out_dir: Path = CEREMONY_DIR,
     progress: Progress = lambda _: None,
 ) -> CeremonyOutput:
-    """Run phase 2 for `circuit` over `ptau` with one contribution per party, then a beacon."""
+    """Run phase 2 for `circuit` over `ptau` with one contribution per party, then a beacon.
+
+    The single-machine rehearsal of what `ceremony_turns` does with parties on other machines."""
     if len(parties) < 1 or len(set(parties)) != len(parties):
         raise CeremonyError("phase 2 needs at least one party, names distinct", field="parties")
     beacon = beacon or new_beacon()
-    _check_beacon(beacon)
-    header = read_r1cs_header(circuit.r1cs)
+    check_beacon(beacon)
     ptau_file = ptau_path(ptau, ptau_dir)
     directory = out_dir / circuit.name
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / TRANSCRIPT).unlink(missing_ok=True)  # incomplete until rewritten last
     with tempfile.TemporaryDirectory(dir=directory, prefix=".work-") as tmp:
         work = Path(tmp)
         current = work / "c_0000.zkey"
-        progress(f"{circuit.name}: zkey new")
-        out = run(["zkey", "new", circuit.r1cs, ptau_file, current]).stdout
-        circuit_hash = _one(hashes_titled(out, "Circuit hash"), "Circuit hash")
-        steps = [CeremonyStep(kind="zkey-new", file_sha256=sha256_file(current))]
+        circuit_hash, first = new_zkey(circuit, ptau_file, current, progress)
+        steps = [first]
         for i, name in enumerate(parties, start=1):
             progress(f"{circuit.name}: contribution {i}/{len(parties)} ({name})")
             nxt = work / f"c_{i:04d}.zkey"
-            out = run(
-                ["zkey", "contribute", current, nxt, f"--name={name}"], stdin=entropy() + "\n"
-            ).stdout
-            steps.append(_contribution("zkey-contribution", name, out, nxt))
+            steps.append(contribute_zkey(current, nxt, name))
             current = nxt
-        progress(f"{circuit.name}: beacon")
-        final_tmp = work / FINAL_ZKEY
-        out = run(
-            [
-                "zkey",
-                "beacon",
-                current,
-                final_tmp,
-                beacon,
-                str(BEACON_ITERATIONS_EXP),
-                f"-n={BEACON_NAME}",
-            ]
-        ).stdout
-        steps.append(
-            _contribution("zkey-beacon", BEACON_NAME, out, final_tmp).model_copy(
-                update={"beacon_hash": beacon, "beacon_iterations_exp": BEACON_ITERATIONS_EXP}
-            )
+        return finish_phase2(
+            circuit, ptau, ptau_file, current, steps, circuit_hash, beacon, out_dir, progress
         )
+
+
+def new_zkey(
+    circuit: CircuitArtifacts, ptau_file: Path, out_file: Path, progress: Progress
+) -> tuple[str, CeremonyStep]:
+    """`snarkjs zkey new`: (snarkjs's circuit hash, the step)."""
+    progress(f"{circuit.name}: zkey new")
+    out = run(["zkey", "new", circuit.r1cs, ptau_file, out_file]).stdout
+    circuit_hash = _one(hashes_titled(out, "Circuit hash"), "Circuit hash")
+    return circuit_hash, CeremonyStep(kind="zkey-new", file_sha256=sha256_file(out_file))
+
+
+def contribute_zkey(current: Path, nxt: Path, name: str) -> CeremonyStep:
+    """One phase-2 contribution (fresh entropy on stdin, never logged)."""
+    out = run(["zkey", "contribute", current, nxt, f"--name={name}"], stdin=entropy() + "\n").stdout
+    return contribution_step("zkey-contribution", name, out, nxt)
+
+
+def finish_phase2(
+    circuit: CircuitArtifacts,
+    ptau: PtauRecord,
+    ptau_file: Path,
+    current: Path,
+    steps: list[CeremonyStep],
+    circuit_hash: str,
+    beacon: str,
+    out_dir: Path,
+    progress: Progress,
+) -> CeremonyOutput:
+    """Beacon, `zkey verify` of the whole chain, vk export, transcript: `out_dir/<circuit>/`."""
+    check_beacon(beacon)
+    header = read_r1cs_header(circuit.r1cs)
+    directory = out_dir / circuit.name
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / TRANSCRIPT).unlink(missing_ok=True)  # incomplete until rewritten last
+    with tempfile.TemporaryDirectory(dir=directory, prefix=".final-") as tmp:
+        progress(f"{circuit.name}: beacon")
+        final_tmp = Path(tmp) / FINAL_ZKEY
+        out = run(
+            ["zkey", "beacon", current, final_tmp, beacon, str(BEACON_ITERATIONS_EXP),
+             f"-n={BEACON_NAME}"]
+        ).stdout  # fmt: skip
+        steps = [
+            *steps,
+            contribution_step("zkey-beacon", BEACON_NAME, out, final_tmp).model_copy(
+                update={"beacon_hash": beacon, "beacon_iterations_exp": BEACON_ITERATIONS_EXP}
+            ),
+        ]
         progress(f"{circuit.name}: zkey verify (whole chain)")
-        _verify_chain(circuit.r1cs, ptau_file, final_tmp, steps, circuit_hash)
+        verify_chain(circuit.r1cs, ptau_file, final_tmp, steps, circuit_hash)
         progress(f"{circuit.name}: export verification key")
-        vk = parse_vk(export_verification_key(final_tmp))
+        vk = parse_vk(export_verification_key(final_tmp))  # refuses gamma == delta
         shutil.move(str(final_tmp), directory / FINAL_ZKEY)
     atomic_write_text(directory / VK_JSON, vk.canonical_json() + "\n")
     transcript = Transcript(
@@ -152,7 +180,7 @@ def verify_ceremony(
     if transcript.phase2[-1].file_sha256 != transcript.final_zkey_sha256:
         raise CeremonyError("the last phase-2 step is not the final zkey", field="phase2")
     progress(f"{circuit.name}: zkey verify")
-    _verify_chain(circuit.r1cs, ptau_file, zkey, transcript.phase2, transcript.circuit_hash)
+    verify_chain(circuit.r1cs, ptau_file, zkey, transcript.phase2, transcript.circuit_hash)
     vk = parse_vk(export_verification_key(zkey))
     _expect(transcript.vk_hash, vk.hash_hex(), "vk_hash")
     stored = parse_vk(json.loads((directory / VK_JSON).read_text()))
@@ -160,7 +188,7 @@ def verify_ceremony(
     return transcript
 
 
-def _verify_chain(
+def verify_chain(
     r1cs: Path, ptau: Path, zkey: Path, steps: Sequence[CeremonyStep], circuit_hash: str
 ) -> None:
     """`snarkjs zkey verify`, then its list of contributions must equal `steps` (in order)."""
@@ -189,7 +217,7 @@ def _verify_chain(
             )
 
 
-def _contribution(kind: str, name: str, output: str, file: Path) -> CeremonyStep:
+def contribution_step(kind: str, name: str, output: str, file: Path) -> CeremonyStep:
     digest = _one(hashes_titled(output, "Contribution Hash"), f"{kind} {name} contribution hash")
     return CeremonyStep.model_validate(
         {"kind": kind, "name": name, "contribution_hash": digest, "file_sha256": sha256_file(file)}
@@ -209,7 +237,7 @@ def _expect(recorded: str, actual: str, field: str) -> None:
         )
 
 
-def _check_beacon(beacon: str) -> None:
+def check_beacon(beacon: str) -> None:
     try:
         raw = bytes.fromhex(beacon)
     except ValueError as exc:

@@ -17,6 +17,10 @@ class ArtifactError(CircuitError):
     """A compiled circuit, key or manifest is missing, incomplete or inconsistent."""
 
 
+class ForgeableKeyError(ArtifactError):
+    """A verifying key that accepts forged proofs (`gamma == delta`): refused everywhere."""
+
+
 class KeySetupError(CircuitError):
     """A setup (dev or ceremony import) failed or produced an unusable key."""
 

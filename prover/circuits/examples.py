@@ -10,6 +10,7 @@ from typing import Any
 
 from prover import crypto as zc
 from prover.circuits.errors import MalformedInputsError
+from prover.circuits.inputs import Note, NoteState, ServiceParams, withdraw_inputs
 from prover.crypto.commitment import sign_state
 
 
@@ -54,15 +55,32 @@ def request_example() -> dict[str, Any]:
     }
 
 
+def withdraw_example() -> dict[str, Any]:
+    """Valid inputs for `withdraw`: a signed state (n = 3, C = 300) of a 10^9-unit note."""
+    k, service_id, server_sk = 123456789, 987654321, 4242424242
+    server_pk = zc.public_key(server_sk)
+    note = Note(k=k, D=10**9, expiry=20_500)
+    rho = zc.eta(k, 7, service_id)
+    opening = zc.Opening(n=3, C=300, P=0, ID=note.id, rho=rho)
+    signature = sign_state(server_sk, service_id, zc.commit(opening), server_pk)
+    state = NoteState(n=3, C=300, P=0, rho=rho, signature=signature)
+    service = ServiceParams(
+        service_id=service_id, c_max=100, reserve=1000, penalty_max=500, server_pk=server_pk
+    )
+    return withdraw_inputs(note, state, service, recipient=0xABCDEF, pending=False)
+
+
 def slash_example(k: int = 123456789, service_id: int = 987654321) -> dict[str, Any]:
     """`slash`: knowledge of k for ID = H(TAG_ID, k) under service_id."""
     return {"k": k, "service_id": service_id}
 
 
 def example_inputs(name: str) -> dict[str, Any]:
-    """Example inputs for `request` or `slash`."""
+    """Example inputs for `request`, `withdraw` or `slash`."""
     if name == "request":
         return request_example()
+    if name == "withdraw":
+        return withdraw_example()
     if name == "slash":
         return slash_example()
     raise MalformedInputsError(f"no example inputs for circuit {name!r}", field="circuit")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 StepKind = Literal[
     "ptau-new",
@@ -35,6 +35,11 @@ class CeremonyStep(BaseModel):
     beacon_iterations_exp: int | None = None
 
 
+Purpose = Literal["ceremony", "benchmark", "test"]
+"""Who a phase-1 file was made for. The ceremony reuses only its own (`ceremony`) or an explicitly
+imported and verified file; a benchmark's or a test's phase 1 is never taken for a ceremony's."""
+
+
 class PtauRecord(BaseModel):
     """A phase-1 result (prepared for phase 2), cached under build/ptau by its sha256."""
 
@@ -45,6 +50,11 @@ class PtauRecord(BaseModel):
     file: str
     source: Literal["generated", "imported"]
     steps: list[CeremonyStep]
+    purpose: Purpose | None = None
+    """None: recorded before purposes existed; never reused by the ceremony."""
+    contributors: list[str] = Field(default_factory=list)
+    """Every phase-1 contribution (the beacon included) in order, as the ptau file itself lists
+    them (`snarkjs powersoftau verify`)."""
 
 
 class Transcript(BaseModel):

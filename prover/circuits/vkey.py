@@ -11,6 +11,11 @@ EIP-197 order):
     IC[0].x, IC[0].y, …, IC[nPublic].x, IC[nPublic].y
 
 i.e. `keccak256(abi.encodePacked(...those uint256 constants...))`, written `0x` + 64 hex digits.
+
+A key with `gamma == delta` is refused on parsing (`ForgeableKeyError`), so no path (build,
+ceremony install, key loading, discovery, a fetched key) can accept one: with equal gamma and
+delta anyone forges a proof of any statement (A = alpha, B = beta, C = -sum(x_i * IC_i)). A
+snarkjs zkey with no phase-2 contribution has exactly that (gamma = delta = the G2 generator).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from typing import Any
 from eth_hash.auto import keccak
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from prover.circuits.errors import ArtifactError
+from prover.circuits.errors import ArtifactError, ForgeableKeyError
 from prover.circuits.proof import Q
 
 G1 = list[str]
@@ -69,6 +74,16 @@ class SnarkjsVerifyingKey(BaseModel):
             out += _g1(point, f"IC[{i}]")
         return out
 
+    def check_not_forgeable(self) -> None:
+        """Refuse `gamma == delta` (see the module docstring)."""
+        gamma = _g2(self.vk_gamma_2, "vk_gamma_2")
+        if gamma == _g2(self.vk_delta_2, "vk_delta_2"):
+            raise ForgeableKeyError(
+                "verifying key has gamma == delta: anyone can forge proofs for it (a phase 2 "
+                "with no contribution?)",
+                field="vk_delta_2",
+            )
+
     def hash_hex(self) -> str:
         """The vk hash, `0x` + 64 hex digits."""
         return vk_hash(self)
@@ -79,12 +94,17 @@ class SnarkjsVerifyingKey(BaseModel):
 
 
 def parse_vk(text: str | dict[str, Any]) -> SnarkjsVerifyingKey:
-    """Parse a snarkjs vk (JSON text or dict); errors name the file field."""
+    """Parse a snarkjs vk (JSON text or dict); errors name the file field.
+
+    Raises `ForgeableKeyError` for a key with `gamma == delta`.
+    """
     try:
         data = json.loads(text) if isinstance(text, str) else text
-        return SnarkjsVerifyingKey.model_validate(data)
+        vk = SnarkjsVerifyingKey.model_validate(data)
     except (ValueError, TypeError) as exc:
         raise ArtifactError(f"malformed verifying key: {exc}", field="verification_key") from exc
+    vk.check_not_forgeable()
+    return vk
 
 
 def vk_hash(vk: SnarkjsVerifyingKey) -> str:

@@ -1,24 +1,17 @@
-"""`zkcredits circuits build|ceremony`: keys, verifying keys and Solidity verifiers."""
+"""`zkcredits circuits build|ceremony`: keys, verifying keys and Solidity verifiers.
+
+The ceremony's commands are in `prover/cli/ceremony.py` (mounted here as `ceremony`)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.panel import Panel
-from rich.progress import (
-    BarColumn,
-    Progress,
-    SpinnerColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
 from prover.circuits.artifacts import (
@@ -27,15 +20,14 @@ from prover.circuits.artifacts import (
     CIRCUITS_BUILD_DIR,
     GENERATED_DIR,
     KEYS_DIR,
-    PTAU_DIR,
     CircuitArtifacts,
 )
 from prover.circuits.build import BuildDirs, build_circuit, compile_circuit
-from prover.circuits.ceremony import load_transcript, run_phase2, verify_ceremony
+from prover.circuits.ceremony import load_transcript
 from prover.circuits.errors import CircuitError
 from prover.circuits.manifest import DEV_SETUP
-from prover.circuits.ptau import ensure_ptau, import_ptau, power_for, ptau_path
-from prover.circuits.r1cs import read_r1cs_header
+from prover.cli.ceremony import app as ceremony_app
+from prover.cli.progress import step_progress
 from prover.toolchain.errors import ToolchainError
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False)
@@ -54,19 +46,6 @@ DEV_BANNER = (
     "Whoever ran it can forge withdrawals and slashes. Local chains only: the deploy command\n"
     "refuses these keys elsewhere. Production keys: [bold]zkcredits circuits ceremony[/]."
 )
-
-
-@contextmanager
-def _progress(total: int) -> Iterator[tuple[Progress, TaskID]]:
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=console,
-    ) as bar:
-        yield bar, bar.add_task("starting", total=total)
 
 
 def _artifacts(name: str, dirs: BuildDirs, compile_first: bool) -> CircuitArtifacts:
@@ -108,24 +87,24 @@ def build(
     zkeys = _parse_zkeys(zkey or [])
     results = []
     try:
-        with _progress(3 * len(names)) as (bar, task):
+        with step_progress(console, 3 * len(names), "build") as steps:
             for name in names:
-                bar.update(task, description=f"{name}: compiling")
+                steps.say(f"{name}: compiling")
                 artifacts = _artifacts(name, dirs, not no_compile)
-                bar.advance(task)
+                steps.advance()
                 chosen = zkeys.get(name)
                 transcript = None
                 if chosen is None and from_ceremony:
-                    bar.update(task, description=f"{name}: checking the ceremony transcript")
+                    steps.say(f"{name}: checking the ceremony transcript")
                     chosen = ceremony_dir / name / "final.zkey"
                     transcript = ceremony_dir / name / "transcript.json"
                     _check_transcript_matches(artifacts, transcript)
                 label = "importing the ceremony zkey" if chosen else "keys (dev setup, cached)"
-                bar.update(task, description=f"{name}: {label}")
+                steps.say(f"{name}: {label}")
                 result = build_circuit(artifacts, dirs, zkey=chosen, transcript=transcript)
-                bar.advance(task)
-                bar.update(task, description=f"{name}: verifier written")
-                bar.advance(task)
+                steps.advance()
+                steps.say(f"{name}: verifier written")
+                steps.advance()
                 results.append(result)
     except (CircuitError, ToolchainError) as exc:
         console.print(f"[red]build failed:[/] {exc}")
@@ -169,95 +148,4 @@ def _check_transcript_matches(artifacts: CircuitArtifacts, transcript: Path) -> 
         raise CircuitError(f"{transcript.parent}/final.zkey does not match its transcript")
 
 
-@app.command()
-def ceremony(
-    circuit: CircuitOpt = None,
-    party: Annotated[
-        list[str] | None,
-        typer.Option("--party", "-p", help="A named phase-2 contributor (repeat; ≥ 1)."),
-    ] = None,
-    ptau: Annotated[
-        Path | None, typer.Option(help="Import a prepared powers-of-tau file instead.")
-    ] = None,
-    ptau_party: Annotated[
-        list[str] | None, typer.Option(help="Phase-1 contributors when generating the ptau.")
-    ] = None,
-    power: Annotated[
-        int | None, typer.Option(help="ptau power (default: the smallest that fits)")
-    ] = None,
-    beacon: Annotated[
-        str | None, typer.Option(help="Public beacon value (hex); random if omitted.")
-    ] = None,
-    install: Annotated[
-        bool, typer.Option(help="Install the final keys in build/keys and regenerate verifiers.")
-    ] = True,
-    verify_only: Annotated[
-        bool, typer.Option(help="Only re-verify an existing ceremony's transcript and zkey.")
-    ] = False,
-    no_compile: NoCompileOpt = False,
-    build_dir: BuildDirOpt = CIRCUITS_BUILD_DIR,
-    keys_dir: BuildDirOpt = KEYS_DIR,
-    out_dir: BuildDirOpt = GENERATED_DIR,
-    ceremony_dir: BuildDirOpt = CEREMONY_DIR,
-    ptau_dir: BuildDirOpt = PTAU_DIR,
-) -> None:
-    """Multi-party Groth16 setup with snarkjs: phase 1 (cached), phase 2, beacon, transcript."""
-    names = circuit or list(CIRCUIT_NAMES)
-    parties = party or ["party-1", "party-2", "party-3"]
-    dirs = BuildDirs(circuits=build_dir, keys=keys_dir, generated=out_dir)
-    table = Table(title="ceremony")
-    for col in ("circuit", "ptau", "contributions", "vk hash", "transcript"):
-        table.add_column(col, overflow="fold")
-    try:
-        with _progress(len(names)) as (bar, task):
-
-            def say(message: str) -> None:
-                bar.update(task, description=message)
-
-            for name in names:
-                artifacts = _artifacts(name, dirs, not no_compile)
-                if verify_only:
-                    record = load_transcript(ceremony_dir / name / "transcript.json")
-                    ptau_file = ptau_dir / record.ptau.file
-                    transcript = verify_ceremony(artifacts, ptau_file, ceremony_dir / name, say)
-                else:
-                    needed = power or power_for(read_r1cs_header(artifacts.r1cs))
-                    if ptau is not None:
-                        phase1 = import_ptau(ptau, ptau_dir=ptau_dir, progress=say)
-                    else:
-                        phase1 = ensure_ptau(
-                            needed,
-                            ptau_party or ["ptau-party-1", "ptau-party-2"],
-                            beacon=beacon,
-                            ptau_dir=ptau_dir,
-                            progress=say,
-                        )
-                    output = run_phase2(
-                        artifacts,
-                        phase1,
-                        parties,
-                        beacon=beacon,
-                        ptau_dir=ptau_dir,
-                        out_dir=ceremony_dir,
-                        progress=say,
-                    )
-                    transcript = verify_ceremony(
-                        artifacts, ptau_path(phase1, ptau_dir), output.directory, say
-                    )
-                    if install:
-                        say(f"{name}: installing keys and verifier")
-                        build_circuit(
-                            artifacts, dirs, zkey=output.zkey, transcript=output.transcript_path
-                        )
-                table.add_row(
-                    name,
-                    f"power {transcript.ptau.power} ({transcript.ptau.source})",
-                    ", ".join(s.name or "?" for s in transcript.phase2[1:]),
-                    transcript.vk_hash,
-                    str(ceremony_dir / name / "transcript.json"),
-                )
-                bar.advance(task)
-    except (CircuitError, ToolchainError) as exc:
-        console.print(f"[red]ceremony failed:[/] {exc}")
-        raise typer.Exit(1) from exc
-    Console().print(table)
+app.add_typer(ceremony_app, name="ceremony", help="Multi-party trusted setup (snarkjs).")

@@ -61,6 +61,8 @@ def init(
 ) -> None:
     """Create the wallet (or open it) and pin a provider discovered through ERC-8004."""
     from prover.client.discovery import connect_chain, discover
+    from prover.client.keyring import Keyring, ensure_provider_keys
+    from prover.client.session import default_confirmations
 
     with errors(as_json), progress(as_json) as step:
         if (identity_registry is None) != (agent_id is None):
@@ -80,7 +82,14 @@ def init(
             if profile.rpc_url is None:
                 raise ClientError("discovery needs --rpc-url", field="rpc_url")
             step(f"discovering agent {agent_id} and checking it against its vault")
-            pinned = discover(connect_chain(profile.rpc_url), identity_registry, agent_id)
+            keyring = Keyring.from_settings()
+            w3 = connect_chain(profile.rpc_url)
+            confirmations = default_confirmations()
+            pinned = discover(
+                w3, identity_registry, agent_id, keyring=keyring, confirmations=confirmations
+            )
+            step("getting the provider's proving keys (once per provider)")
+            ensure_provider_keys(keyring, pinned)
             profile = profile.with_provider(pinned)
         if not wallet.exists():
             wallet.parent.mkdir(parents=True, exist_ok=True)
@@ -198,6 +207,7 @@ def withdraw(
 ) -> None:
     """Exit a note: prove, requestWithdrawal, (--wait) finalise and pull the payout."""
     from prover.client.discovery import load_chain_account, vault_contract
+    from prover.client.keyring import Keyring, provider_keys
     from prover.client.state_fetch import gateway_fetch_state
     from prover.client.transport import PrivateTransport
     from prover.client.withdraw import exit_info, finalize_and_pull, request_withdrawal
@@ -221,7 +231,9 @@ def withdraw(
                         step(f"gateway not reachable ({exc}); exiting with pending = 1")
                 pending = session.wallet.pending(target.id) is not None
                 step(f"proving the withdrawal (pending = {int(pending)}) and requesting it")
-                request_withdrawal(w3, account, session.wallet, target.id, to, pending)
+                pin = session.profile.provider(target.service.service_id)
+                keys = provider_keys(Keyring.from_settings(), pin, "withdraw")
+                request_withdrawal(w3, account, session.wallet, target.id, to, pending, keys=keys)
             contract = vault_contract(w3, target.service.vault_address)
             info = exit_info(contract, target.id)
             if wait:

@@ -158,3 +158,12 @@ class ProxyConfigError(ClientError):
 
     code = "proxy_config"
     status = 500
+
+
+class KeysUnavailableError(ClientError):
+    """No usable proving keys for the provider: none built locally with its pinned vk hashes, none
+    cached, and its published files missing, unreachable or not what it pins (`field` names the
+    file, e.g. `keys.request/proving_key.bin`). Nothing is deposited without usable keys."""
+
+    code = "keys_unavailable"
+    status = 503

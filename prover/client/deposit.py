@@ -3,7 +3,8 @@
 The vault's flavour is the pinned `asset` (read from the vault's `asset()` at discovery and checked
 against the registration file): `"native"`, or the token's address. Both flavours take one path:
 
-1. checks that need no note: amount rules, chain id, the account's ETH (native) or token balance;
+1. checks that need no note: amount rules, chain id, usable proving keys for the provider
+   (`KeysUnavailableError` otherwise), the account's ETH (native) or token balance;
 2. token vault only: `approve(vault, D·unit)` when the allowance is short (`token_deposit`);
 3. a dry run of `deposit` with a throwaway ID, so a revert the vault would raise comes back by
    name before any note exists (e.g. a fee-on-transfer token whose net amount is not a multiple of
@@ -29,6 +30,7 @@ from web3.logs import DISCARD
 from prover.chain.sender import Sender, checksum
 from prover.client.chain_abi import vault_abi
 from prover.client.client_errors import ClientError
+from prover.client.keyring import Keyring, ensure_provider_keys
 from prover.client.profile import ProviderPin
 from prover.client.token_deposit import deposit_errors_abi, ensure_allowance, token_vault_abi
 from prover.client.wallet import DepositInfo, Note, Wallet, crashpoints
@@ -120,14 +122,19 @@ def deposit_note(
     wallet: Wallet,
     amount: int,
     progress: Progress | None = None,
+    keyring: Keyring | None = None,
 ) -> Note:
     """New note (fresh k), `deposit` of `amount` accounting units from `account`, recorded.
 
     Every check, the token approval (token vaults) and a dry run come before the note is drawn;
-    the note is journalled (`created`) before the deposit transaction is sent.
+    the note is journalled (`created`) before the deposit transaction is sent. Without usable
+    proving keys for the provider (built, cached or fetched: `prover.client.keyring`) nothing is
+    deposited (`KeysUnavailableError`): a note that cannot prove could neither pay nor exit.
     """
     say = progress or _silent
     _check_rules(w3, pin, amount)
+    say("checking the proving keys (fetched once per provider if none are here)")
+    ensure_provider_keys(keyring or Keyring.from_settings(), pin)
     value = amount * pin.service.unit
     sender = Sender(w3, account, abis=[vault_abi(), deposit_errors_abi()])
     tx = _DepositTx(w3, pin, value)

@@ -3,8 +3,10 @@
 `discover` reads the agent's URI from the Identity Registry (`tokenURI`), parses the registration
 file (a `data:` URI works offline), reads the vault on chain and checks EVERY value of the file
 against it (`check_registration_against_vault`, which names the first mismatching field), then
-returns a `ProviderPin`. Depositing a note (ETH or ERC-20) is `prover.client.deposit`;
-`deposit_note` is re-exported here for existing callers.
+what makes the vault trustworthy (`vault_trust`: a ceremony setup off local chains, each
+verifier's code equal to the code built from its pinned key, a root window covering the chain's
+finality lag), then returns a `ProviderPin`. Depositing a note (ETH or ERC-20) is
+`prover.client.deposit`; `deposit_note` is re-exported here for existing callers.
 
 Every RPC goes through `PrivateHTTPProvider` (PROTOCOL §13) when `connect_chain` is used.
 """
@@ -38,9 +40,11 @@ from prover.client.client_errors import (
     DiscoveryError,
 )
 from prover.client.deposit import deposit_note as deposit_note  # re-export
+from prover.client.keyring import Keyring
 from prover.client.profile import ProviderPin
 from prover.client.transport import PrivateTransport
 from prover.client.transport_errors import TransportError
+from prover.client.vault_trust import check_root_window, check_setup, check_verifier_code
 from prover.client.wallet import ServiceParams
 from prover.client.web3_transport import PrivateHTTPProvider
 from prover.crypto.babyjub import Point
@@ -118,10 +122,21 @@ def read_agent_uri(w3: Web3, identity_registry: str, agent_id: int) -> str:
         ) from exc
 
 
-def discover(w3: Web3, identity_registry: str, agent_id: int) -> ProviderPin:
-    """Find the provider, check every value of its registration file against its vault, pin it.
+def discover(
+    w3: Web3,
+    identity_registry: str,
+    agent_id: int,
+    *,
+    keyring: Keyring | None = None,
+    confirmations: int | None = None,
+) -> ProviderPin:
+    """Find the provider, check every value of its registration file against its vault and the
+    vault's trustworthiness (`vault_trust`), pin it.
 
-    Raises `DiscoveryError` whose `field` names the mismatching value (`zkcredits.params.c_max`…).
+    Raises `DiscoveryError` whose `field` names the refused value (`zkcredits.params.c_max`,
+    `zkcredits.params.withdraw_verifier`, `zkcredits.setup`…). `keyring` supplies full verifying
+    keys and verifier codehashes (default: from `ZKCREDITS_*` settings); `confirmations` is the
+    client's finality policy, used for the lag when the RPC has no `finalized` block.
     """
     if not Web3.is_address(identity_registry):
         raise DiscoveryError(f"{identity_registry!r} is not an address", field="identity_registry")
@@ -136,6 +151,9 @@ def discover(w3: Web3, identity_registry: str, agent_id: int) -> ProviderPin:
     except DeployError as exc:
         raise DiscoveryError(f"agent {agent_id}: {exc}", field=exc.field) from exc
     terms, p = registration.zkcredits, view.params
+    check_root_window(w3, view, confirmations)
+    check_setup(w3, view, terms)
+    check_verifier_code(w3, view, terms, keyring or Keyring.from_settings())
     try:
         service = ServiceParams(
             chain_id=view.chain_id,
@@ -162,6 +180,8 @@ def discover(w3: Web3, identity_registry: str, agent_id: int) -> ProviderPin:
             max_depth=p.max_depth,
             price_schedule=terms.price_schedule,
             vk_hashes=terms.vk_hashes,
+            setup=terms.setup,
+            keys=terms.keys,
         )
     except ValidationError as exc:
         first = exc.errors()[0]

@@ -14,8 +14,11 @@ import tempfile
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from prover.chain import param_bounds as bounds
+from prover.chain.registration import KeyFiles
+from prover.circuits.manifest import DEV_SETUP, SetupKind
 from prover.client.client_errors import ClientError
 from prover.client.wallet import ServiceParams
 from prover.pricing.schedule import PriceSchedule
@@ -42,14 +45,20 @@ class ProviderPin(BaseModel):
     service: ServiceParams
     asset: str = Field(pattern=r"^(native|0x[0-9a-fA-F]{40})$")
     min_deposit: Amount
-    note_ttl_days: int = Field(gt=0, lt=1 << 32)
-    exit_grace_days: int = Field(ge=0, lt=1 << 32)
-    exit_delay: Amount
-    root_epoch: Amount
-    root_ttl: Amount
-    max_depth: int = Field(ge=1, le=32)
+    note_ttl_days: bounds.NoteTtlDays
+    exit_grace_days: bounds.ExitGraceDays
+    exit_delay: Annotated[Amount, Field(ge=bounds.MIN_EXIT_DELAY, le=bounds.MAX_EXIT_DELAY)]
+    root_epoch: Annotated[Amount, Field(gt=0, le=bounds.MAX_ROOT_EPOCH)]
+    root_ttl: Annotated[Amount, Field(gt=0, le=bounds.MAX_ROOT_TTL)]
+    max_depth: bounds.MaxDepth
     price_schedule: PriceSchedule
     vk_hashes: VkHashes
+    setup: SetupKind = DEV_SETUP
+    """The registration's setup kind (only a multi-party ceremony off local chains)."""
+    keys: KeyFiles | None = None
+    """Where the provider publishes its proving keys (`prover.client.keyring` fetches them)."""
+
+    _root_ttl = field_validator("root_ttl")(bounds.check_root_ttl)
 
     @property
     def key(self) -> str:

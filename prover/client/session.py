@@ -13,6 +13,7 @@ from prover.chain.mirror import Finality, MirrorError, VaultMirror
 from prover.client.client_errors import ChainViewError, ClientError
 from prover.client.delay import DelayBounds, PreSendDelay
 from prover.client.discovery import connect_chain
+from prover.client.keyring import Keyring, provider_keys
 from prover.client.passphrase import PASSPHRASE_ENV as PASSPHRASE_ENV  # re-export
 from prover.client.passphrase import read_passphrase as read_passphrase  # re-export
 from prover.client.payer import Payer
@@ -77,7 +78,8 @@ class Session:
         depth = default_confirmations() if confirmations is None else confirmations
         mirror = open_mirror(w3, self.wallet_path, pin, depth)
         self.stack.callback(mirror.close)
-        prover = NoteProver.load(pin.vk_hashes.request, max_depth=pin.max_depth)
+        keys = provider_keys(Keyring.from_settings(), pin, "request")  # built, cached or fetched
+        prover = NoteProver(keys, max_depth=pin.max_depth)
         self.stack.callback(prover.close)
         payer = Payer(
             wallet=self.wallet,

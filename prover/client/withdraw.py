@@ -46,8 +46,13 @@ def exit_info(contract: Contract, note_id: int) -> ExitInfo:
     return ExitInfo(ChainStatus(v[0]), v[1], v[3], v[4], str(v[5]), v[6])
 
 
-def withdraw_proof(note: Note, recipient: str, pending: bool) -> tuple[bytes, list[int]]:
-    """A withdraw proof for the note's latest state; signals checked against the twin."""
+def withdraw_proof(
+    note: Note, recipient: str, pending: bool, keys: CircuitKeys | None = None
+) -> tuple[bytes, list[int]]:
+    """A withdraw proof for the note's latest state; signals checked against the twin.
+
+    `keys`: the provider's withdraw keys (`prover.client.keyring.provider_keys`); by default the
+    repository's build."""
     if note.deposit is None:
         raise ClientError(f"note {note.id} was never deposited", field="deposit")
     service = note.service
@@ -69,7 +74,7 @@ def withdraw_proof(note: Note, recipient: str, pending: bool) -> tuple[bytes, li
         to = int(checksum(recipient), 16)
         inputs = withdraw_inputs(cnote, cstate, cservice, to, pending)
         expected = expected_withdraw_signals(cnote, cstate, cservice, to, pending)
-        with Prover(CircuitKeys.load("withdraw")) as prover:
+        with Prover(keys or CircuitKeys.load("withdraw")) as prover:
             proof = prover.prove(inputs)
     except CircuitError as exc:
         raise ProvingError(f"withdraw proof: {exc}", field=getattr(exc, "field", None)) from exc
@@ -82,9 +87,17 @@ def withdraw_proof(note: Note, recipient: str, pending: bool) -> tuple[bytes, li
 
 
 def request_withdrawal(
-    w3: Web3, account: LocalAccount, wallet: Wallet, note_id: int, recipient: str, pending: bool
+    w3: Web3,
+    account: LocalAccount,
+    wallet: Wallet,
+    note_id: int,
+    recipient: str,
+    pending: bool,
+    *,
+    keys: CircuitKeys | None = None,
 ) -> ExitInfo:
-    """Send `requestWithdrawal` for the note and mark it exiting in the wallet."""
+    """Send `requestWithdrawal` for the note and mark it exiting in the wallet (`keys`: the
+    provider's withdraw keys, see `withdraw_proof`)."""
     note = wallet.note(note_id)
     if note.status not in (NoteStatus.ACTIVE, NoteStatus.HALTED):
         raise ClientError(
@@ -92,7 +105,7 @@ def request_withdrawal(
         )
     if pending != (note.pending is not None):
         raise ClientError("pending must be set exactly when a call is unanswered", field="pending")
-    calldata, signals = withdraw_proof(note, recipient, pending)
+    calldata, signals = withdraw_proof(note, recipient, pending, keys)
     contract = vault_contract(w3, note.service.vault_address)
     outputs = (signals[1], signals[2], signals[3], signals[4])
     fn = contract.functions.requestWithdrawal(

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from prover.chain.deployment_file import Deployment
-from prover.chain.registration import RegisteredParams
+from prover.chain.registration import KeyFiles, RegisteredParams
 from prover.circuits.atomic import atomic_write_text
 from prover.circuits.manifest import SetupKind
 from prover.crypto.rln import service_id as compute_service_id
@@ -60,6 +60,9 @@ class GatewayBundle(BaseModel):
     vk_hashes: VkHashes
     agent_id: int | None = Field(default=None, ge=0)
     identity_registry: str | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{40}$")
+    keys: KeyFiles | None = None
+    """The proving keys and circuit files the registration publishes, with their sha256: the
+    gateway serves exactly these (it refuses to start if its files differ)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> GatewayBundle:
@@ -132,6 +135,7 @@ def bundle_from_deployment(deployment: Deployment, rpc_url: str | None = None) -
         vk_hashes=deployment.vk_hashes,
         agent_id=deployment.agent.agent_id,
         identity_registry=deployment.registries.identity,
+        keys=deployment.keys,
     )
 
 

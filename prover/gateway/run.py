@@ -25,6 +25,7 @@ from prover.errors import ZkCreditsError
 from prover.gateway.app.errors import GatewayConfigError
 from prover.gateway.app.factory import create_app
 from prover.gateway.app.health import UpstreamMonitor
+from prover.gateway.app.key_route import PublishedKeys
 from prover.gateway.app.metrics import GatewayMetrics
 from prover.gateway.app.settings import GatewaySettings
 from prover.gateway.app.wiring import EMBEDDED, RunContext, WiringOptions, load_factory
@@ -35,6 +36,7 @@ from prover.gateway.datadir import DataDir
 from prover.gateway.replicas import open_shared_state
 from prover.gateway.server_key import read_server_key
 from prover.gateway.store import open_store
+from prover.gateway.upstream.settings import UpstreamSettings
 from prover.logs import get_logger
 
 log = get_logger("zkcredits.gateway.serve")
@@ -78,10 +80,12 @@ def build_gateway(serve: ServeSettings, config: Path | None) -> BuiltGateway:
     assert serve.deployment is not None  # load_serve_settings requires it
     bundle = read_gateway_bundle(serve.deployment)
     settings = gateway_settings(bundle, config)
-    if serve.upstream is None:
+    upstream = serve.upstream or UpstreamSettings().base_url
+    if upstream is None:
         raise GatewayConfigError(
             "upstream: none configured: pass --upstream URL (the API's base URL), set "
-            "ZKCREDITS_GATEWAY_UPSTREAM, or --upstream embedded for the offline demo upstream",
+            "ZKCREDITS_GATEWAY_UPSTREAM or ZKCREDITS_UPSTREAM_BASE_URL, or --upstream embedded "
+            "for the offline demo upstream",
             field="upstream",
         )
     data = DataDir.open(serve.data_dir)
@@ -109,25 +113,29 @@ def build_gateway(serve: ServeSettings, config: Path | None) -> BuiltGateway:
             start_block=bundle.start_block, local_keys=hashes, shared=shared, metrics=metrics,
         )  # fmt: skip
         options = WiringOptions(
-            upstream=serve.upstream, rpc_url=rpc_url, penalty_log=shared.penalties, run=run
+            upstream=upstream, rpc_url=rpc_url, penalty_log=shared.penalties, run=run
         )
         parts = load_factory(serve.components)(settings, store, options)
         closers.append(parts.close)
         monitor = None
-        if serve.upstream != EMBEDDED and serve.upstream_probe_seconds > 0:
+        if upstream != EMBEDDED and serve.upstream_probe_seconds > 0:
             monitor = UpstreamMonitor(
-                serve.upstream,
+                upstream,
                 interval=serve.upstream_probe_seconds,
                 timeout=serve.upstream_probe_timeout_seconds,
             )
         if keys.is_dev:
             log.warning("dev_only_keys", circuit="request", setup="single-party")
+        # GET /.well-known/zkcredits/keys/…: exactly the files the registration lists
+        published = PublishedKeys.from_build(
+            expected=None if bundle.keys is None else bundle.keys.files
+        )
         app = create_app(
             settings, chain=parts.chain, upstream=parts.upstream, policy=parts.policy,
             store=store, keys=keys, server_secret=secret,
             double_spend_sink=parts.double_spend_sink, penalty_log=shared.penalties,
             bodies=shared.bodies, metrics=metrics, chain_health=parts.chain_health,
-            upstream_monitor=monitor,
+            upstream_monitor=monitor, published_keys=published,
         )  # fmt: skip
     except BaseException:
         for close in reversed(closers):

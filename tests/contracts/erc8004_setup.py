@@ -66,3 +66,8 @@ def view_reverts(name: str, action: Callable[[], object]) -> tuple[object, ...]:
     decoded, args = decode_revert(data, registry_abis())
     assert decoded == name
     return args
+
+
+def new_agent_of(w3: Web3, identity: Contract, owner: int, uri: str = "ipfs://agent") -> int:
+    """Register an agent owned by Anvil dev account `owner`; its id."""
+    return register_agent(sender_for(w3, owner), identity.address, uri).agent_id

@@ -47,6 +47,7 @@ from prover.chain.registration import (
 from prover.chain.sender import Sender
 from prover.circuits.atomic import sha256_file
 from prover.circuits.manifest import KeyManifest, write_manifest
+from prover.circuits.sandbox_compile import compile_standalone
 from prover.circuits.vkey import parse_vk
 from prover.cli.main import app as main_app
 from prover.crypto.babyjub import BASE8
@@ -57,9 +58,10 @@ PUBLIC_SIGNALS = {"request": 12, "withdraw": 13, "slash": 2}
 VERIFIER_NAMES = {"withdraw": "WithdrawVerifier", "slash": "SlashVerifier"}
 
 
-def _standin_circuit(directory: Path, n_public: int) -> Path:
+def _standin_circuit(directory: Path, circuit: str, n_public: int) -> Path:
     # n_public - 1 public inputs and one output: o = a[0] * a[1].
-    path = directory / f"standin{n_public}.circom"
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{circuit}.circom"
     path.write_text(
         "pragma circom 2.1.0;\n"
         "template S(n) { signal input a[n]; signal output o; o <== a[0] * a[n - 1]; }\n"
@@ -69,26 +71,34 @@ def _standin_circuit(directory: Path, n_public: int) -> Path:
 
 
 def _write_build(root: Path) -> tuple[Path, Path]:
+    """Stand-in circuits compiled into `root/circuits`, dev keys in `root/keys`, verifiers in
+    `root/generated`: the layout of the real build, so every file a deployment publishes exists."""
     generated, keys = root / "generated", root / "keys"
     generated.mkdir(parents=True)
     for circuit, n_public in PUBLIC_SIGNALS.items():
-        _pk, vk = groth16py.setup_circom(str(_standin_circuit(root, n_public)), [])
+        source = _standin_circuit(root / "sources", circuit, n_public)
+        artifacts = compile_standalone(source, root / "circuits" / circuit)
+        pk, vk = groth16py.setup(str(artifacts.r1cs))
         assert vk.n_public == n_public
         directory = keys / circuit
         directory.mkdir(parents=True)
         vk_path = directory / "verification_key.json"
         vk_path.write_text(vk.to_json())
+        pk.save(str(directory / "proving_key.bin"))
         write_manifest(
             directory,
             KeyManifest(
                 circuit=circuit,
                 setup="dev-single-party",
                 warning="DEV ONLY (stand-in circuit for deploy tests)",
-                r1cs_sha256="0" * 64,
+                r1cs_sha256=sha256_file(artifacts.r1cs),
                 n_constraints=1,
                 n_public=n_public,
                 vk_hash=parse_vk(vk.to_json()).hash_hex(),
-                files={"verification_key.json": sha256_file(vk_path)},
+                files={
+                    name: sha256_file(directory / name)
+                    for name in ("verification_key.json", "proving_key.bin")
+                },
                 groth16py_version=groth16py.__version__,
             ),
         )
@@ -99,8 +109,8 @@ def _write_build(root: Path) -> tuple[Path, Path]:
                 f"    bytes32 public constant VK_HASH = {parse_vk(vk.to_json()).hash_hex()};\n"
                 "    bool public constant DEV_SETUP = true;\n"
             )
-            source = vk.to_solidity().replace("contract Verifier {", constants, 1)
-            (generated / f"{VERIFIER_NAMES[circuit]}.sol").write_text(source)
+            source_sol = vk.to_solidity().replace("contract Verifier {", constants, 1)
+            (generated / f"{VERIFIER_NAMES[circuit]}.sol").write_text(source_sol)
     return generated, keys
 
 
@@ -200,6 +210,19 @@ def test_a_full_deployment_on_a_fresh_anvil_is_recorded_and_self_consistent(
         on_chain, view, agent_id=agent.agent_id, identity_registry=result.registries.identity
     )
     assert on_chain.zkcredits.vk_hashes == result.vk_hashes
+    # Every file a client needs to prove is published, with its hash, at the gateway's route.
+    published = on_chain.zkcredits.keys
+    assert published is not None and published == result.keys
+    assert published.base_url == "https://gateway.test/.well-known/zkcredits/keys/"
+    circuits = keys.parent / "circuits"
+    assert published.files["withdraw/proving_key.bin"] == sha256_file(
+        keys / "withdraw" / "proving_key.bin"
+    )
+    assert published.files["request/request.wasm"] == sha256_file(
+        circuits / "request" / "request_js" / "request.wasm"
+    )
+    assert published.files["slash/slash.r1cs"] == sha256_file(circuits / "slash" / "slash.r1cs")
+    assert len(published.files) == 12
     reputation = registry_contract(w3, "ReputationRegistry", result.registries.reputation)
     assert reputation.functions.getIdentityRegistry().call() == result.registries.identity
     assert any("verifier" in s for s in steps) and steps[-1].startswith("wrote ")

@@ -188,9 +188,9 @@ MISMATCHES: list[tuple[str, Callable[[dict[str, Any]], None]]] = [
     ("zkcredits.params.min_deposit", _set(["zkcredits", "params", "min_deposit"], "9")),
     ("zkcredits.params.note_ttl_days", _set(["zkcredits", "params", "note_ttl_days"], 31)),
     ("zkcredits.params.exit_grace_days", _set(["zkcredits", "params", "exit_grace_days"], 2)),
-    ("zkcredits.params.exit_delay", _set(["zkcredits", "params", "exit_delay"], "1")),
+    ("zkcredits.params.exit_delay", _set(["zkcredits", "params", "exit_delay"], "172801")),
     ("zkcredits.params.root_epoch", _set(["zkcredits", "params", "root_epoch"], "60")),
-    ("zkcredits.params.root_ttl", _set(["zkcredits", "params", "root_ttl"], "60")),
+    ("zkcredits.params.root_ttl", _set(["zkcredits", "params", "root_ttl"], "3601")),
     (
         "zkcredits.params.server_pk",
         _set(["zkcredits", "params", "server_pk"], [str((BASE8 * 5).x), str((BASE8 * 5).y)]),
@@ -216,7 +216,6 @@ MISMATCHES: list[tuple[str, Callable[[dict[str, Any]], None]]] = [
         "zkcredits.params.slash_vk_hash",
         _set(["zkcredits", "params", "slash_vk_hash"], "0x" + "55" * 32),
     ),
-    ("zkcredits.params.max_depth", _set(["zkcredits", "params", "max_depth"], 21)),
     ("zkcredits.price_schedule_hash", _set(["zkcredits", "price_schedule_hash"], "0x" + "66" * 32)),
     ("zkcredits.price_schedule", _set(["zkcredits", "price_schedule", "quantum"], 20)),
     (
@@ -244,8 +243,31 @@ def test_each_value_that_disagrees_with_the_vault_is_named(
 
 def test_every_vault_parameter_is_covered_by_a_mismatch_case() -> None:
     covered = {f.removeprefix("zkcredits.params.") for f, _ in MISMATCHES}
+    covered |= {f.removeprefix("zkcredits.params.") for f, _ in OUT_OF_BOUNDS}
     assert set(VaultParams.model_fields) - {"server_pk_x", "server_pk_y"} <= covered
     assert "server_pk" in covered
+
+
+# Values no vault can hold (the constructor's bounds): refused when the file is read, by name.
+OUT_OF_BOUNDS: list[tuple[str, Callable[[dict[str, Any]], None]]] = [
+    ("zkcredits.params.max_depth", _set(["zkcredits", "params", "max_depth"], 21)),
+    ("zkcredits.params.note_ttl_days", _set(["zkcredits", "params", "note_ttl_days"], 2**32 - 1)),
+    ("zkcredits.params.exit_delay", _set(["zkcredits", "params", "exit_delay"], str(2**64 - 1))),
+    ("zkcredits.params.exit_grace_days", _set(["zkcredits", "params", "exit_grace_days"], 366)),
+    ("zkcredits.params.root_ttl", _set(["zkcredits", "params", "root_ttl"], "899")),
+]
+
+
+@pytest.mark.parametrize(("field", "change"), OUT_OF_BOUNDS, ids=[m[0] for m in OUT_OF_BOUNDS])
+def test_a_file_with_a_parameter_no_vault_can_hold_is_refused_by_name(
+    field: str, change: Callable[[dict[str, Any]], None]
+) -> None:
+    data = _json(_registration())
+    change(data)
+    uri = DATA_URI_PREFIX + base64.b64encode(json.dumps(data).encode()).decode()
+    with pytest.raises(RegistrationError) as info:
+        parse_data_uri(uri)
+    assert info.value.field == field
 
 
 def test_a_schedule_with_another_c_max_is_caught_even_if_its_hash_is_pinned() -> None:

@@ -213,3 +213,18 @@ def test_read_all_feedback_filters_by_client_and_tag_and_hides_revoked_unless_as
     result = read(agent_id, [A, B], "t", "", True).call()
     assert (result[0], result[1], result[2], result[6]) == ([A, B], [1, 2], [10, 30], [True, False])
     assert read(agent_id, [A], "", "", False).call()[0] == []
+
+
+def test_a_client_listed_twice_is_counted_once_in_the_summary_and_the_feedback_list(
+    w3: Web3, reputation: Contract, agent_id: int
+) -> None:
+    _give(w3, reputation, CLIENT_A, agent_id, 100, 0)
+    _give(w3, reputation, CLIENT_B, agent_id, 0, 0)
+    summary = reputation.functions.getSummary
+    once = tuple(summary(agent_id, [A, B], "", "").call())
+    assert once == (2, 50, 0)
+    # Listing A again must not weigh A's feedback twice (the audit saw (3, 66, 0) here).
+    assert tuple(summary(agent_id, [A, B, A], "", "").call()) == once
+    assert tuple(summary(agent_id, [A, A, A], "", "").call()) == (1, 100, 0)
+    read = reputation.functions.readAllFeedback
+    assert read(agent_id, [B, A, B, A], "", "", False).call()[0] == [B, A]

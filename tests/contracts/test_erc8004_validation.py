@@ -35,6 +35,7 @@ def _request(
 def _respond(
     w3: Web3,
     validation: Contract,
+    agent_id: int,
     request_hash: bytes,
     response: int,
     *,
@@ -42,7 +43,7 @@ def _respond(
     tag: str = "",
 ) -> object:
     fn = validation.functions.validationResponse(
-        request_hash, response, "ipfs://evidence", b"\x22" * 32, tag
+        agent_id, request_hash, response, "ipfs://evidence", b"\x22" * 32, tag
     )
     return sender_for(w3, caller).call_fn(fn, "validationResponse")
 
@@ -62,10 +63,10 @@ def test_the_agent_requests_and_its_validator_answers_and_the_last_answer_stands
         "ipfs://job",
     )
     assert event["requestHash"] == request_hash
-    status = validation.functions.getValidationStatus(request_hash).call()
+    status = validation.functions.getValidationStatus(agent_id, request_hash).call()
     assert status[:5] == [validator, agent_id, 0, b"\x00" * 32, ""]
-    assert validation.functions.hasResponse(request_hash).call() is False
-    receipt = _respond(w3, validation, request_hash, 40, tag="soft")
+    assert validation.functions.hasResponse(agent_id, request_hash).call() is False
+    receipt = _respond(w3, validation, agent_id, request_hash, 40, tag="soft")
     answer = validation.events.ValidationResponse().process_receipt(receipt, errors=DISCARD)[0][
         "args"
     ]
@@ -74,13 +75,14 @@ def test_the_agent_requests_and_its_validator_answers_and_the_last_answer_stands
         "soft",
         "ipfs://evidence",
     )
-    _respond(w3, validation, request_hash, 100, tag="hard")
-    status = validation.functions.getValidationStatus(request_hash).call()
+    _respond(w3, validation, agent_id, request_hash, 100, tag="hard")
+    status = validation.functions.getValidationStatus(agent_id, request_hash).call()
     assert status[:5] == [validator, agent_id, 100, b"\x22" * 32, "hard"]
     assert status[5] == w3.eth.get_block("latest")["timestamp"]
-    assert validation.functions.hasResponse(request_hash).call() is True
+    assert validation.functions.hasResponse(agent_id, request_hash).call() is True
     assert validation.functions.getAgentValidations(agent_id).call() == [request_hash]
-    assert request_hash in validation.functions.getValidatorRequests(validator).call()
+    agents, hashes = validation.functions.getValidatorRequests(validator).call()
+    assert (agent_id, request_hash) in zip(agents, hashes, strict=True)
     assert validation.functions.getIdentityRegistry().call() == identity.address
 
 
@@ -96,7 +98,7 @@ def test_only_the_owner_or_an_operator_may_request_and_requests_are_unique(
     _request(w3, validation, agent_id, request_hash)
     assert reverts(
         "RequestAlreadyExists", lambda: _request(w3, validation, agent_id, request_hash)
-    ) == (request_hash,)
+    ) == (agent_id, request_hash)
     fresh = Web3.keccak(text=f"other-{agent_id}")
     reverts("ZeroValidator", lambda: _request(w3, validation, agent_id, fresh, validator=-1))
     reverts("ZeroRequestHash", lambda: _request(w3, validation, agent_id, b"\x00" * 32))
@@ -110,15 +112,22 @@ def test_only_the_named_validator_may_answer_within_zero_to_one_hundred(
     request_hash = Web3.keccak(text=f"answer-{agent_id}")
     _request(w3, validation, agent_id, request_hash)
     args = reverts(
-        "NotValidator", lambda: _respond(w3, validation, request_hash, 50, caller=OTHER_VALIDATOR)
+        "NotValidator",
+        lambda: _respond(w3, validation, agent_id, request_hash, 50, caller=OTHER_VALIDATOR),
     )
     assert args == (anvil_account(OTHER_VALIDATOR).address, anvil_account(VALIDATOR).address)
-    assert reverts("ResponseOutOfRange", lambda: _respond(w3, validation, request_hash, 101)) == (
-        101,
-    )
+    assert reverts(
+        "ResponseOutOfRange", lambda: _respond(w3, validation, agent_id, request_hash, 101)
+    ) == (101,)
     unknown = Web3.keccak(text="never requested")
-    assert reverts("UnknownRequest", lambda: _respond(w3, validation, unknown, 1)) == (unknown,)
-    view_reverts("UnknownRequest", lambda: validation.functions.getValidationStatus(unknown).call())
+    assert reverts("UnknownRequest", lambda: _respond(w3, validation, agent_id, unknown, 1)) == (
+        agent_id,
+        unknown,
+    )
+    status = validation.functions.getValidationStatus
+    view_reverts("UnknownRequest", lambda: status(agent_id, unknown).call())
+    # The hash is known, but not for another agent.
+    view_reverts("UnknownRequest", lambda: status(agent_id + 1, request_hash).call())
 
 
 def test_the_summary_averages_answered_requests_filtered_by_validator_and_tag(
@@ -129,12 +138,40 @@ def test_the_summary_averages_answered_requests_filtered_by_validator_and_tag(
     _request(w3, validation, agent_id, hashes[1])
     _request(w3, validation, agent_id, hashes[2], validator=OTHER_VALIDATOR)
     _request(w3, validation, agent_id, hashes[3])  # never answered: not counted
-    _respond(w3, validation, hashes[0], 100, tag="zk")
-    _respond(w3, validation, hashes[1], 0, tag="zk")  # a 0 answer counts
-    _respond(w3, validation, hashes[2], 51, caller=OTHER_VALIDATOR, tag="tee")
+    _respond(w3, validation, agent_id, hashes[0], 100, tag="zk")
+    _respond(w3, validation, agent_id, hashes[1], 0, tag="zk")  # a 0 answer counts
+    _respond(w3, validation, agent_id, hashes[2], 51, caller=OTHER_VALIDATOR, tag="tee")
     summary = validation.functions.getSummary
     assert tuple(summary(agent_id, [], "").call()) == (3, 151 // 3)
     assert tuple(summary(agent_id, [], "zk").call()) == (2, 50)
     other = anvil_account(OTHER_VALIDATOR).address
     assert tuple(summary(agent_id, [other], "").call()) == (1, 51)
     assert tuple(summary(agent_id, [other], "zk").call()) == (0, 0)
+
+
+def test_another_agent_taking_a_request_hash_first_cannot_block_or_answer_for_the_agent(
+    w3: Web3, identity: Contract, validation: Contract, agent_id: int
+) -> None:
+    from .erc8004_setup import new_agent_of
+
+    request_hash = Web3.keccak(text=f"front-run-{agent_id}")
+    attacker = new_agent_of(w3, identity, STRANGER)
+    # The attacker's agent sees the pending request and registers the same hash first.
+    _request(w3, validation, attacker, request_hash, caller=STRANGER, validator=OTHER_VALIDATOR)
+    _request(w3, validation, agent_id, request_hash)  # the agent's own request still goes through
+    status = validation.functions.getValidationStatus
+    assert status(agent_id, request_hash).call()[:2] == [anvil_account(VALIDATOR).address, agent_id]
+    assert status(attacker, request_hash).call()[:2] == [
+        anvil_account(OTHER_VALIDATOR).address,
+        attacker,
+    ]
+    # Each request is answered by its own validator only; the answers stay apart.
+    reverts(
+        "NotValidator",
+        lambda: _respond(w3, validation, agent_id, request_hash, 0, caller=OTHER_VALIDATOR),
+    )
+    _respond(w3, validation, agent_id, request_hash, 90)
+    _respond(w3, validation, attacker, request_hash, 10, caller=OTHER_VALIDATOR)
+    assert status(agent_id, request_hash).call()[2] == 90
+    assert status(attacker, request_hash).call()[2] == 10
+    assert tuple(validation.functions.getSummary(agent_id, [], "").call()) == (1, 90)

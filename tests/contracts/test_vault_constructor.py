@@ -40,10 +40,18 @@ def deploy_raw(
         ({"reserve": 4_999}, "ReserveBelowPenaltyMax"),
         ({"min_deposit": 5_999}, "MinDepositBelowCMaxPlusReserve"),
         ({"note_ttl_days": 0}, "NoteTtlIsZero"),
+        ({"note_ttl_days": 3651}, "NoteTtlTooLong"),
+        ({"note_ttl_days": 2**32 - 1}, "NoteTtlTooLong"),  # the audit's truncating lifetime
         ({"exit_grace_days": 1}, "ExitGraceTooShort"),
+        ({"exit_grace_days": 366}, "ExitGraceTooLong"),
         ({"exit_delay": 2 * DAY - 1}, "ExitDelayTooShort"),
+        ({"exit_delay": 365 * DAY + 1}, "ExitDelayTooLong"),
+        ({"exit_delay": 2**64 - 1}, "ExitDelayTooLong"),  # the audit's wrapping delay
         ({"root_epoch": 0}, "RootEpochIsZero"),
-        ({"root_ttl": 599}, "RootTtlBelowEpoch"),
+        ({"root_epoch": DAY + 1, "root_ttl": 2 * DAY}, "RootEpochTooLong"),
+        ({"root_ttl": 599}, "RootTtlTooShort"),
+        ({"root_ttl": 899}, "RootTtlTooShort"),  # one epoch but no margin
+        ({"root_ttl": 30 * DAY + 1}, "RootTtlTooLong"),
         ({"server_pk_x": 1, "server_pk_y": 2}, "ServerKeyNotOnCurve"),
         ({"server_pk_x": BASE8.x, "server_pk_y": BASE8.y + 2**254}, "ServerKeyNotOnCurve"),
         ({"server_pk_x": 0, "server_pk_y": 1}, "ServerKeyNotInSubgroup"),
@@ -55,8 +63,11 @@ def deploy_raw(
         ({"withdraw_vk_hash": "0x" + "33" * 32}, "VkHashMismatch"),
         ({"slash_vk_hash": "0x" + "22" * 32}, "VkHashMismatch"),
         ({"slash_vk_hash": "0x" + "00" * 32}, "VkHashIsZero"),
-        ({"max_depth": 0}, "MaxDepthOutOfRange"),
-        ({"max_depth": 33}, "MaxDepthOutOfRange"),
+        ({"max_depth": 0}, "MaxDepthMismatch"),
+        ({"max_depth": 1}, "MaxDepthMismatch"),
+        ({"max_depth": 19}, "MaxDepthMismatch"),
+        ({"max_depth": 21}, "MaxDepthMismatch"),
+        ({"max_depth": 32}, "MaxDepthMismatch"),
     ],
 )
 def test_a_parameter_breaking_a_protocol_rule_is_refused_by_the_constructor(
@@ -96,6 +107,7 @@ def test_the_python_params_model_applies_the_same_rules_before_deploying(
         {"reserve": 4_999},
         {"min_deposit": 5_999},
         {"root_ttl": 599},
+        {"root_ttl": 899},
         {"server_pk_x": 1, "server_pk_y": 2},
         {"server_pk_x": 0, "server_pk_y": 1},
     ):
@@ -103,12 +115,68 @@ def test_the_python_params_model_applies_the_same_rules_before_deploying(
             make_params(**overrides)
 
 
+# Each bound exactly at its limit, then one step past it: the contract and every Python model
+# that carries the parameter agree on both sides (prover/chain/param_bounds.py).
+LIMITS: list[tuple[dict[str, int], dict[str, int], str]] = [
+    ({"note_ttl_days": 3650}, {"note_ttl_days": 3651}, "NoteTtlTooLong"),
+    ({"exit_grace_days": 365}, {"exit_grace_days": 366}, "ExitGraceTooLong"),
+    ({"exit_delay": 365 * DAY}, {"exit_delay": 365 * DAY + 1}, "ExitDelayTooLong"),
+    (
+        {"root_epoch": DAY, "root_ttl": DAY + 300},
+        {"root_epoch": DAY + 1, "root_ttl": DAY + 301},
+        "RootEpochTooLong",
+    ),
+    ({"root_ttl": 900}, {"root_ttl": 899}, "RootTtlTooShort"),
+    ({"root_ttl": 30 * DAY}, {"root_ttl": 30 * DAY + 1}, "RootTtlTooLong"),
+]
+
+
+@pytest.mark.parametrize(("at_limit", "past_limit", "error"), LIMITS, ids=[e for *_, e in LIMITS])
+def test_the_contract_and_the_python_models_agree_on_each_parameter_bound(
+    deploy_raw: Callable[..., Any],
+    make_params: Callable[..., VaultParams],
+    at_limit: dict[str, int],
+    past_limit: dict[str, int],
+    error: str,
+) -> None:
+    from prover.chain.deploy_inputs import DeployConfig
+    from prover.chain.registration import RegisteredParams
+    from prover.client.profile import ProviderPin
+
+    vault = deploy_raw(**at_limit)
+    assert all(getattr(vault.params(), k) == v for k, v in at_limit.items())
+    assert make_params(**at_limit).model_dump().items() >= at_limit.items()
+    with reverts_with(error):
+        deploy_raw(**past_limit)
+    with pytest.raises((VaultParamsError, ValueError)):
+        make_params(**past_limit)
+    registered = RegisteredParams.from_params(make_params()).model_dump()
+    RegisteredParams.model_validate({**registered, **at_limit})
+    with pytest.raises(ValueError):
+        RegisteredParams.model_validate({**registered, **past_limit})
+    for model in (DeployConfig, ProviderPin):
+        names = set(model.model_fields) & set(past_limit)
+        assert names == set(past_limit), f"{model.__name__} lacks {set(past_limit) - names}"
+        with pytest.raises(ValueError) as info:
+            model.model_validate(
+                {
+                    **{
+                        k: v
+                        for k, v in make_params().model_dump().items()
+                        if k in model.model_fields
+                    },
+                    **past_limit,
+                }
+            )
+        assert any(e["loc"] and e["loc"][0] in past_limit for e in info.value.errors())  # type: ignore[attr-defined]
+
+
 def test_params_reads_back_exactly_what_was_deployed_and_the_service_id_matches_python(
     w3: Web3,
     deploy_vault: Callable[..., CreditVaultClient],
     make_params: Callable[..., VaultParams],
 ) -> None:
-    params = make_params(c_max=7, note_ttl_days=9, exit_grace_days=3, max_depth=16)
+    params = make_params(c_max=7, note_ttl_days=9, exit_grace_days=3, root_ttl=1800)
     vault = deploy_vault(params)
     assert vault.params() == params
     assert vault.service_id() == service_id(w3.eth.chain_id, vault.address)

@@ -113,14 +113,31 @@ def test_a_deposit_of_two_to_the_64_units_or_more_is_refused(
 
 
 def test_a_full_tree_refuses_the_next_deposit(
-    deploy_vault: Callable[..., CreditVaultClient], alice: str
+    eth_vault: CreditVaultClient, alice: str, dev: Any
 ) -> None:
-    vault = deploy_vault(max_depth=1)
-    vault.deposit(note_id(1), MIN, sender=alice)
-    vault.deposit(note_id(2), MIN, sender=alice)
+    from prover.chain.circuit_params import request_max_depth
+    from prover.chain.tree_state import SLOT_TREE_SIZE
+
+    capacity = 1 << request_max_depth()
+    # 2^20 deposits are out of reach of a test: jump the tree's size to one below capacity (the
+    # frontier is not read by the capacity check, and the last leaf still fits).
+    dev.set_storage(eth_vault.address, SLOT_TREE_SIZE, capacity - 1)
+    eth_vault.deposit(note_id(1), MIN, sender=alice)
+    assert eth_vault.tree_size() == capacity
     with reverts_with("TreeFull") as err:
-        vault.deposit(note_id(3), MIN, sender=alice)
-    assert err.args == (2,)
+        eth_vault.deposit(note_id(2), MIN, sender=alice)
+    assert err.args == (capacity,)
+
+
+def test_a_deposit_whose_expiry_would_not_fit_its_storage_is_refused_not_truncated(
+    eth_vault: CreditVaultClient, alice: str, dev: Any
+) -> None:
+    # today + note_ttl_days (30) above 2^32 - 1: the stored uint32 would wrap to a past day.
+    last_day = 2**32 - 1 - 30
+    dev.advance_to((last_day + 1) * DAY)
+    with reverts_with("ExpiryOutOfRange") as err:
+        eth_vault.deposit(note_id(1), MIN, sender=alice)
+    assert err.args == (2**32,)
 
 
 def test_plain_ether_sent_without_deposit_is_refused(

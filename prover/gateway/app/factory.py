@@ -1,14 +1,15 @@
 """`create_app`: the provider's verifying gateway as a FastAPI app.
 
 Routes: `GET /healthz` (readiness: chain, upstream, store; `health.py`);
-`GET /.well-known/zkcredits` (the public terms, as in PAYMENT-REQUIRED); `GET /state/{nullifier}`
-(§9); every other method and path is a candidate API call: a sold route (per the price
-schedule) without `PAYMENT-SIGNATURE` gets `402` + `PAYMENT-REQUIRED`, with it the paid-call
-pipeline. Until `chain.is_synced()` everything but `/healthz` is `503 chain_unavailable`; while
-the upstream monitor finds the upstream unreachable, paid calls are `503 upstream_unavailable`
-before reservation. Every reply that is not a served call carries the one error shape of D8;
-nothing escapes as a 500. With `metrics`, the verifier, signer and store are timed and error
-replies counted by code.
+`GET /.well-known/zkcredits` (the public terms, as in PAYMENT-REQUIRED);
+`GET /.well-known/zkcredits/keys/<circuit>/<file>` (the published proving keys, `key_route.py`);
+`GET /state/{nullifier}` (§9); every other method and path is a candidate API call: a sold route
+(per the price schedule) without `PAYMENT-SIGNATURE` gets `402` + `PAYMENT-REQUIRED`, with it the
+paid-call pipeline. Until `chain.is_synced()` everything but `/healthz` is `503
+chain_unavailable`; while the upstream monitor finds the upstream unreachable, paid calls are `503
+upstream_unavailable` before reservation. Every reply that is not a served call carries the one
+error shape of D8; nothing escapes as a 500. With `metrics`, the verifier, signer and store are
+timed and error replies counted by code.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from prover.gateway.app.doublespend import DoubleSpendSink, ignore_double_spends
 from prover.gateway.app.error_shape import install_error_handlers
 from prover.gateway.app.guard import Guard
 from prover.gateway.app.health import ChainHealth, HealthSources, UpstreamMonitor
+from prover.gateway.app.key_route import PublishedKeys, add_key_route
 from prover.gateway.app.metered import MeteredSigner, MeteredStore, metered_verify
 from prover.gateway.app.metrics import GatewayMetrics
 from prover.gateway.app.pipeline import Pipeline
@@ -72,6 +74,7 @@ def create_app(
     metrics: GatewayMetrics | None = None,
     chain_health: Callable[[], ChainHealth] | None = None,
     upstream_monitor: UpstreamMonitor | None = None,
+    published_keys: PublishedKeys | None = None,
 ) -> FastAPI:
     """`bodies`: where reply bodies are kept for retries (default: in memory; replicas share
     `PostgresReplyBodies`); `chain_health` and `upstream_monitor` feed `/healthz`."""
@@ -218,6 +221,9 @@ def create_app(
             raise WireError(ErrorCode.IN_PROGRESS, "this ticket's call is still running")
         body = to_payment_response(key, record.reply).model_dump_json(by_alias=True)
         return Response(body, media_type=JSON)
+
+    if published_keys is not None:  # GET /.well-known/zkcredits/keys/<circuit>/<file>
+        add_key_route(app, published_keys, limited)
 
     @app.api_route("/{rest:path}", methods=API_METHODS)
     async def api_call(request: Request, rest: str) -> Response:

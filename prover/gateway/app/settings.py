@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from prover.chain.param_bounds import root_ttl_problem
 from prover.crypto.babyjub import Point
 from prover.crypto.rln import service_id as compute_service_id
 from prover.gateway.app.config_file import ConfigFileSource
@@ -91,6 +92,8 @@ class GatewaySettings(BaseSettings):
             )
         if self.reserve < self.penalty_max:
             raise GatewayConfigError("reserve must be at least penalty_max", field="reserve")
+        if (problem := root_ttl_problem(self.root_epoch, self.root_ttl)) is not None:
+            raise GatewayConfigError(problem, field="root_ttl")
 
     def terms(self, server_pk: Point) -> PaymentRequired:
         """The public terms: the `PAYMENT-REQUIRED` value and `GET /.well-known/zkcredits`."""

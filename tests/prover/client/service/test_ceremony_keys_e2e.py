@@ -1,0 +1,234 @@
+"""Keys for every deployment (issue 12.5), end to end on real components: a multi-party ceremony
+(snarkjs, phase 1 made for tests and cached by hash, phase 2 per circuit), a deployment with those
+keys to an Anvil started with chain id 4242 (dev keys are refused there), the real gateway serving
+its published keys over HTTP, and a client that never built keys (a fresh cache directory, the
+repository's build unavailable to it): discovery checks the verifiers' code against the pinned
+keys it fetches, then deposit → paid calls → withdrawal, all proved with the fetched keys."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from web3 import Web3
+
+from prover.chain.deploy import deploy
+from prover.chain.deployment_file import Deployment
+from prover.chain.devchain import DevChain
+from prover.chain.devkeys import anvil_account
+from prover.chain.mirror import Finality, VaultMirror
+from prover.circuits.artifacts import CIRCUITS_BUILD_DIR, CircuitArtifacts
+from prover.circuits.atomic import sha256_file
+from prover.circuits.build import BuildDirs, build_circuit
+from prover.circuits.ceremony import CeremonyOutput, load_transcript, run_phase2
+from prover.circuits.compiler import compile_circuit
+from prover.circuits.prover import CircuitKeys
+from prover.circuits.ptau import ensure_ptau, power_for, ptau_path
+from prover.circuits.r1cs import read_r1cs_header
+from prover.client.client_errors import KeysUnavailableError
+from prover.client.delay import DelayBounds, PreSendDelay
+from prover.client.devprovider import dev_config
+from prover.client.discovery import connect_chain, deposit_note, discover
+from prover.client.keyring import Keyring, ensure_provider_keys, provider_keys
+from prover.client.payer import Payer
+from prover.client.request_prover import NoteProver
+from prover.client.transport import AsyncPrivateTransport
+from prover.client.tree_view import MirrorTreeView
+from prover.client.wallet import KdfParams, NoteStatus, Wallet
+from prover.client.withdraw import finalize_and_pull, request_withdrawal
+from prover.crypto import generate_secret_key
+from prover.gateway.app import GatewaySettings, create_app
+from prover.gateway.app.key_route import PublishedKeys
+from prover.gateway.chain.view import MirrorChainView
+from prover.gateway.embedded import CHAT_MODEL, ThreadedServer, create_embedded_upstream
+from prover.gateway.policy import RulePolicy
+from prover.gateway.store import open_store
+from prover.gateway.upstream.http import HttpUpstream
+from prover.toolchain.anvil import AnvilProcess
+from prover.toolchain.paths import BUILD_DIR
+
+from .conftest import _Gateway  # type: ignore[import-not-found]
+
+# The first run on a machine makes the power-14 phase 1 (8-40 min on 2 cores, then cached by
+# hash in build/test-ptau) and the three phase 2s (cached in build/test-ceremony).
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(3 * 3600)]
+CHAIN_ID = 4242
+CHAT = "/v1/chat/completions"
+FAST_KDF = KdfParams(log2_n=10, r=8, p=1)
+TEST_PTAU_DIR = BUILD_DIR / "test-ptau"
+TEST_CEREMONY_DIR = BUILD_DIR / "test-ceremony"
+BEACON = "e2" * 32
+
+
+def _ceremony(artifacts: CircuitArtifacts) -> CeremonyOutput:
+    """The circuit's ceremony: phase 1 made for tests (cached by hash, ~10 min the first time
+    at power 14), phase 2 with two parties and a beacon (reused while the r1cs is unchanged)."""
+    power = power_for(read_r1cs_header(artifacts.r1cs))
+    phase1 = ensure_ptau(power, ["e2e-phase1"], beacon="0e" * 32, ptau_dir=TEST_PTAU_DIR,
+                         purpose="test")  # fmt: skip
+    directory = TEST_CEREMONY_DIR / artifacts.name
+    transcript = directory / "transcript.json"
+    if transcript.is_file():
+        t = load_transcript(transcript)
+        if (
+            t.r1cs_sha256 == sha256_file(artifacts.r1cs)
+            and t.ptau.sha256 == sha256_file(ptau_path(phase1, TEST_PTAU_DIR))
+            and t.final_zkey_sha256 == sha256_file(directory / "final.zkey")
+        ):
+            return CeremonyOutput(directory, t)
+    return run_phase2(artifacts, phase1, ["e2e-alice", "e2e-bob"], beacon=BEACON,
+                      ptau_dir=TEST_PTAU_DIR, out_dir=TEST_CEREMONY_DIR)  # fmt: skip
+
+
+@dataclass
+class Provider:
+    w3: Web3
+    deployment: Deployment
+    keys_dir: Path
+    request_keys: CircuitKeys
+    gateway_mirror: VaultMirror
+    root: Path
+
+
+@pytest.fixture(scope="module")
+def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider]:
+    root = tmp_path_factory.mktemp("ceremony-provider")
+    dirs = BuildDirs(keys=root / "keys", generated=root / "generated")
+    for name in ("request", "withdraw", "slash"):
+        artifacts = compile_circuit(name).artifacts
+        output = _ceremony(artifacts)
+        build_circuit(artifacts, dirs, zkey=output.zkey, transcript=output.transcript_path)
+    gateway = _Gateway()
+    with (
+        AnvilProcess(extra_args=["--chain-id", str(CHAIN_ID)]) as chain,
+        ThreadedServer(create_embedded_upstream()) as upstream_url,
+    ):
+        sk = generate_secret_key()
+        deployment = deploy(
+            rpc_url=chain.rpc_url,
+            deployer=anvil_account(0),
+            config=dev_config(sk, gateway.url),
+            generated_dir=dirs.generated,
+            keys_dir=dirs.keys,
+            circuits_dir=CIRCUITS_BUILD_DIR,
+            deployments_dir=root / "deployments",
+        )
+        assert deployment.chain_id == CHAIN_ID and deployment.setup == "multi-party-ceremony"
+        assert deployment.keys is not None
+        w3 = connect_chain(chain.rpc_url)
+        mirror = VaultMirror(w3, deployment.vault, root / "gateway-mirror.sqlite",
+                             finality=Finality.after(0))  # fmt: skip
+        mirror.sync()
+        request_keys = CircuitKeys.load("request", dirs.keys, CIRCUITS_BUILD_DIR)
+        p = deployment.params
+        settings = GatewaySettings(
+            chain_id=deployment.chain_id, vault=deployment.vault, unit=int(p.unit),
+            c_max=p.c_max, reserve=p.reserve, penalty_max=p.penalty_max,
+            price_schedule=deployment.price_schedule, vk_hashes=deployment.vk_hashes,
+            root_epoch=int(p.root_epoch), root_ttl=int(p.root_ttl),
+        )  # fmt: skip
+        app = create_app(
+            settings,
+            chain=MirrorChainView(mirror, max_staleness=3600),
+            upstream=HttpUpstream(upstream_url),
+            policy=RulePolicy.from_config(None, penalty_max=p.penalty_max),
+            store=open_store(str(root / "nullifiers.sqlite")),
+            keys=request_keys,
+            server_secret=sk,
+            published_keys=PublishedKeys.from_build(
+                dirs.keys, CIRCUITS_BUILD_DIR, expected=deployment.keys.files
+            ),
+        )
+        gateway.start(app)
+        try:
+            yield Provider(w3, deployment, dirs.keys, request_keys, mirror, root)
+        finally:
+            gateway.stop()
+            mirror.close()
+
+
+def _fresh_client(root: Path) -> Keyring:
+    """A client that never built keys: an empty cache, no access to any build directory."""
+    return Keyring(root / "client-cache", build_keys_dir=None, build_circuits_dir=None,
+                   generated_dir=None)  # fmt: skip
+
+
+def test_a_client_that_never_built_keys_deposits_pays_and_withdraws_with_the_published_keys(
+    provider: Provider, tmp_path: Path
+) -> None:
+    w3, deployment = provider.w3, provider.deployment
+    keyring = _fresh_client(tmp_path)
+    pin = discover(w3, deployment.registries.identity, deployment.agent.agent_id,
+                   keyring=keyring, confirmations=0)  # fmt: skip
+    assert pin.setup == "multi-party-ceremony" and pin.service.chain_id == CHAIN_ID
+    # Discovery fetched the two on-chain verifiers' keys and rebuilt their code once.
+    assert len(list((keyring.cache_dir / "vks").iterdir())) == 2
+    assert len(list((keyring.cache_dir / "verifier-codehash").iterdir())) == 2
+
+    ensure_provider_keys(keyring, pin)  # `zkcredits client init`: once per provider
+    for circuit in ("request", "withdraw"):
+        found = keyring.usable_dir(circuit, "0x" + getattr(pin.vk_hashes, circuit).hex())
+        assert found is not None and found[0].is_relative_to(keyring.cache_dir)
+    wallet = Wallet.create(tmp_path / "w.zkw", "pass", kdf=FAST_KDF)
+    note = deposit_note(w3, anvil_account(5), pin, wallet, 20_000, keyring=keyring)
+    DevChain(w3).advance(pin.root_epoch)
+    provider.gateway_mirror.sync()
+
+    client_mirror = VaultMirror(w3, pin.service.vault_address, tmp_path / "client.sqlite",
+                                finality=Finality.after(0))  # fmt: skip
+    prover = NoteProver(provider_keys(keyring, pin, "request"), max_depth=pin.max_depth)
+    try:
+        payer = Payer(
+            wallet=wallet, pin=pin, tree=MirrorTreeView(client_mirror), prover=prover,
+            transport=AsyncPrivateTransport(), delay=PreSendDelay(DelayBounds(min_s=0, max_s=0.05)),
+        )  # fmt: skip
+        costs = []
+        for text in ("first paid call", "second paid call"):
+            body = {"model": CHAT_MODEL, "messages": [{"role": "user", "content": text}],
+                    "max_tokens": 8}  # fmt: skip
+            reply = asyncio.run(payer.call("POST", CHAT, json.dumps(body).encode(),
+                                           "application/json"))  # fmt: skip
+            assert reply.status == 200 and reply.cost is not None and reply.cost > 0
+            costs.append(reply.cost)
+    finally:
+        prover.close()
+        client_mirror.close()
+    assert wallet.note(note.id).state.n == 2
+
+    account = anvil_account(7)
+    withdraw_keys = provider_keys(keyring, pin, "withdraw")
+    assert withdraw_keys.manifest.setup == "multi-party-ceremony"
+    info = request_withdrawal(w3, account, wallet, note.id, account.address, pending=False,
+                              keys=withdraw_keys)  # fmt: skip
+    assert info.charged == sum(costs)
+    DevChain(w3).advance(pin.exit_delay + 1)
+    pulled = finalize_and_pull(w3, account, wallet, note.id)
+    assert pulled == (20_000 - sum(costs)) * pin.service.unit
+    assert wallet.note(note.id).status is NoteStatus.CLOSED
+
+
+def test_without_usable_keys_nothing_is_deposited(provider: Provider, tmp_path: Path) -> None:
+    w3, deployment = provider.w3, provider.deployment
+    # Anvil finalizes 64 blocks behind its head: after another test's time jumps, let it catch up.
+    w3.provider.make_request("anvil_mine", [hex(65)])  # type: ignore[arg-type]
+    keyring = _fresh_client(tmp_path)
+    pin = discover(w3, deployment.registries.identity, deployment.agent.agent_id,
+                   keyring=keyring, confirmations=0)  # fmt: skip
+    unpublished = pin.model_copy(update={"keys": None})  # a provider that publishes none
+    wallet = Wallet.create(tmp_path / "w.zkw", "pass", kdf=FAST_KDF)
+    account = anvil_account(6)
+    nonce = w3.eth.get_transaction_count(account.address)
+    with pytest.raises(KeysUnavailableError) as info:
+        deposit_note(w3, account, unpublished, wallet, 20_000, keyring=keyring)
+    assert info.value.field == "keys.request"
+    assert wallet.notes() == [] and w3.eth.get_transaction_count(account.address) == nonce
+    gone = pin.model_copy(
+        update={"keys": pin.keys.model_copy(update={"base_url": "http://127.0.0.1:9/k/"})}  # type: ignore[union-attr]
+    )
+    with pytest.raises(KeysUnavailableError):
+        deposit_note(w3, account, gone, wallet, 20_000, keyring=keyring)
+    assert wallet.notes() == [] and w3.eth.get_transaction_count(account.address) == nonce
