@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
 from prover.errors import ZkCreditsError
 
 
 class ErrorCode(StrEnum):
-    """Stable error codes. The first ten are PROTOCOL §9's; the last two are ours (docs)."""
+    """Stable error codes. The first ten are PROTOCOL §9's; the others are ours (docs, D8)."""
 
     INVALID_PROOF = "invalid_proof"
     STALE_ROOT = "stale_root"  # never carries the root the client used
@@ -24,6 +25,11 @@ class ErrorCode(StrEnum):
     RESPONSE_EXPIRED = "response_expired"
     PAYMENT_REQUIRED = "payment_required"
     RATE_LIMITED = "rate_limited"
+    # v3 one-time keys (§6 step 1, §8) and the reserve outcomes of §6 step 3
+    INVALID_SIGNATURE = "invalid_signature"  # the ticket key's signature over the request fails
+    KEY_MISMATCH = "key_mismatch"  # the one-time key `pk` does not hash to the proof's `x`
+    TICKET_RESERVED = "ticket_reserved"  # same x, another request: nothing served, no slash
+    E_ANON_MISMATCH = "e_anon_mismatch"  # a retry whose E_anon is not the reserved one
 
 
 _STATUS = {
@@ -39,6 +45,10 @@ _STATUS = {
     ErrorCode.RESPONSE_EXPIRED: 410,
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.UPSTREAM_ERROR: 502,
+    ErrorCode.INVALID_SIGNATURE: 402,
+    ErrorCode.KEY_MISMATCH: 402,
+    ErrorCode.TICKET_RESERVED: 409,
+    ErrorCode.E_ANON_MISMATCH: 409,
 }
 
 
@@ -47,12 +57,28 @@ def http_status(code: ErrorCode) -> int:
     return _STATUS[code]
 
 
+UNRESERVED: Final[Literal["unreserved"]] = "unreserved"
+"""`error.ticket` of a refusal made before §6 step 3: the gateway did NOT reserve the ticket, so
+its client may send the same ticket (same key, same share) again, with this or another request."""
+
+
 class ErrorDetail(BaseModel):
+    """`{code, message, field}`, plus `ticket: "unreserved"` on every refusal the gateway made
+    before reserving the ticket (absent otherwise: reserved, or not known)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     code: ErrorCode
     message: str
     field: str | None = None
+    ticket: Literal["unreserved"] | None = None
+
+    @model_serializer(mode="wrap")
+    def _drop_absent_ticket(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if data.get("ticket") is None:
+            data.pop("ticket", None)
+        return data
 
 
 class ErrorBody(BaseModel):
@@ -66,13 +92,23 @@ class ErrorBody(BaseModel):
 class WireError(ZkCreditsError):
     """A request or reply that breaks the wire format or a payment rule, with its stable code."""
 
-    def __init__(self, code: ErrorCode, message: str, *, field: str | None = None) -> None:
+    def __init__(
+        self, code: ErrorCode, message: str, *, field: str | None = None, unreserved: bool = False
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.field = field
+        self.unreserved = unreserved
 
     def body(self) -> ErrorBody:
-        return ErrorBody(error=ErrorDetail(code=self.code, message=str(self), field=self.field))
+        ticket: Literal["unreserved"] | None = UNRESERVED if self.unreserved else None
+        detail = ErrorDetail(code=self.code, message=str(self), field=self.field, ticket=ticket)
+        return ErrorBody(error=detail)
+
+    def before_reserve(self) -> WireError:
+        """This refusal was made before the ticket was reserved (marks it, returns it)."""
+        self.unreserved = True
+        return self
 
     @property
     def status(self) -> int:
