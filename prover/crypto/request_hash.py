@@ -118,6 +118,11 @@ def canonical_request(req: RequestFields) -> bytes:
     )
 
 
+def digest_of_canonical(canonical: bytes) -> int:
+    """h = int(keccak256(canonical)) mod p, for a caller that already built the bytes."""
+    return int.from_bytes(keccak256(canonical), "big") % P
+
+
 def request_digest(req: RequestFields) -> int:
     """h = int(keccak256(canonical request)) mod p."""
-    return int.from_bytes(keccak256(canonical_request(req)), "big") % P
+    return digest_of_canonical(canonical_request(req))

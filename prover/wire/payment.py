@@ -4,16 +4,18 @@ one-time key with its signature over the canonical request (PROTOCOL v3 §8, §9
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationInfo
 
 from prover.crypto.babyjub import Point
 from prover.crypto.errors import CryptoError
+from prover.crypto.request_hash import RequestFields, canonical_request
 from prover.crypto.ticket_key import (
     PK_BYTES,
     SIGNATURE_BYTES,
+    TicketKey,
     check_public_key,
     check_signature,
 )
@@ -118,3 +120,26 @@ class PaymentSignature(BaseModel):
     scheme: Literal["zk-rln-credit"]
     network: str = Field(pattern=r"^eip155:[1-9][0-9]{0,18}$")
     payload: PaymentPayload
+
+
+def signed_payment(
+    *,
+    network: str,
+    proof: bytes,
+    public_signals: Sequence[int],
+    key: TicketKey,
+    request: RequestFields,
+) -> PaymentSignature:
+    """The `PAYMENT-SIGNATURE` of `request` on the ticket whose one-time key is `key` (the proof's
+    `x` must be `key.x`): the key signs the canonical request (v3 §8)."""
+    payload = PaymentPayload(
+        proof=proof,
+        public_signals=tuple(public_signals),
+        request_id=request.request_id,
+        today=request.today,
+        pk=key.pk,
+        signature=key.sign(canonical_request(request)),
+    )
+    return PaymentSignature(
+        x402_version=2, scheme="zk-rln-credit", network=network, payload=payload
+    )

@@ -150,17 +150,24 @@ def create_app(
                     ErrorCode.BAD_REQUEST,
                     f"{request.method} {target.split('?')[0]} is not sold",
                     field="path",
+                    unreserved=True,
                 )
             )
         if len(request.headers.getlist(HEADER_SIGNATURE)) > 1:
             raise WireError(
-                ErrorCode.BAD_REQUEST, "one PAYMENT-SIGNATURE per request", field="header"
+                ErrorCode.BAD_REQUEST,
+                "one PAYMENT-SIGNATURE per request",
+                field="header",
+                unreserved=True,
             )
         if header is None:
             return limited() or payment_required(
                 terms, f"{request.method} {route.path} needs a payment"
             )
-        body = await read_body(request, settings.max_body_bytes)
+        try:
+            body = await read_body(request, settings.max_body_bytes)
+        except WireError as exc:
+            raise exc.before_reserve() from None  # nothing of the payment was looked at yet
         received = checks.ReceivedRequest(
             request.method, target, body, request.headers.get("content-type")
         )
@@ -215,8 +222,9 @@ class Guard:
                     ErrorCode.BAD_REQUEST,
                     f"headers exceed {self.max_header_bytes} bytes",
                     field="headers",
+                    unreserved=True,
                 )
             )
         if scope.get("path") != "/healthz" and not self.chain.is_synced():
-            return unavailable("the gateway is not synced with the chain yet")
+            return unavailable("the gateway is not synced with the chain yet", unreserved=True)
         return None
