@@ -42,7 +42,7 @@ from prover.client.session import Session, open_mirror, open_session, read_passp
 from prover.client.state_fetch import gateway_fetch_state
 from prover.client.transport import PrivateTransport
 from prover.client.wallet import DepositInfo, KdfParams, Note, NoteStatus, Wallet, restore_note
-from prover.client.withdraw import exit_info, finalize_and_pull, request_withdrawal
+from prover.client.withdraw import exit_info, exit_pending, finalize_and_pull, request_withdrawal
 from prover.errors import ZkCreditsError
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False)
@@ -243,7 +243,7 @@ def _note_row(note: Note) -> dict[str, Any]:
         "tickets": note.state.n,
         "balance": note.balance,
         "expiry": d.expiry if d else None,
-        "pending": note.pending is not None,
+        "pending": note.in_flight is not None,
     }
 
 
@@ -323,7 +323,7 @@ def serve(
         log = get_logger("zkcredits.client.serve")
         session = _session(wallet, passphrase_file)
         try:
-            payer = session.payer(_pin(session.profile, service_id))
+            payer = session.payer(_pin(session.profile, service_id), service=True)
             srv = server(
                 payer,
                 host=host,
@@ -333,12 +333,15 @@ def serve(
             )
 
             async def main() -> None:
-                settled = await payer.settle_pending()
+                settled = await payer.start()  # resend what was in flight, then ready proofs
                 if settled:
-                    log.info("pending_tickets_settled", count=len(settled))
+                    log.info("requests_in_flight_settled", count=len(settled))
                 url, token_file = f"http://{host}:{port}/v1", str(profile_path(wallet))
                 log.info("proxy_serving", url=url, token_file=token_file)
-                await srv.serve()
+                try:
+                    await srv.serve()
+                finally:
+                    await payer.stop()
 
             asyncio.run(main())
         finally:
@@ -367,15 +370,23 @@ def withdraw(
             to = recipient or account.address
             pulled = None
             if target.status in (NoteStatus.ACTIVE, NoteStatus.HALTED):
-                if target.pending is not None:
-                    step("asking the gateway whether the last call was served")
+                if exit_pending(target):
+                    step("settling the note's next ticket with the gateway")
                     pin = session.profile.provider(target.service.service_id)
-                    fetch = gateway_fetch_state(pin.gateway_url, PrivateTransport())
                     try:
+                        if target.in_flight is not None:  # resend it: served, or refused
+                            asyncio.run(session.payer(pin, rpc_url=rpc_url).settle_pending())
+                        fetch = gateway_fetch_state(pin.gateway_url, PrivateTransport())
                         session.wallet.resync(target.id, fetch)
                     except ZkCreditsError as exc:
-                        step(f"gateway not reachable ({exc}); exiting with pending = 1")
-                pending = session.wallet.pending(target.id) is not None
+                        step(f"the gateway did not settle it ({type(exc).__name__})")
+                pending = exit_pending(session.wallet.note(target.id))
+                if pending:
+                    step(
+                        "the next ticket's share was shown and it was not served: the exit skips "
+                        "it with pending = 1 (charged c_max + penalty_max; one more paid call on "
+                        "this note first avoids that)"
+                    )
                 step(f"proving the withdrawal (pending = {int(pending)}) and requesting it")
                 request_withdrawal(w3, account, session.wallet, target.id, to, pending)
             contract = vault_contract(w3, target.service.vault_address)

@@ -14,8 +14,11 @@ from prover.client.client_errors import ChainViewError, ClientError
 from prover.client.delay import DelayBounds, PreSendDelay
 from prover.client.discovery import connect_chain
 from prover.client.payer import Payer
+from prover.client.payer_settings import ProvingSettings
 from prover.client.profile import ClientProfile, ProviderPin, load_profile
-from prover.client.request_prover import NoteProver
+from prover.client.proof_pool import PoolProver
+from prover.client.ready_proofs import ProofKeeper
+from prover.client.request_prover import NoteProver, RequestProving, ThreadProver
 from prover.client.transport import AsyncPrivateTransport, PrivateTransport
 from prover.client.transport_config import TransportSettings
 from prover.client.tree_view import MirrorTreeView
@@ -70,8 +73,16 @@ class Session:
         return connect_chain(url, PrivateTransport(TransportSettings()))
 
     def payer(
-        self, pin: ProviderPin, *, rpc_url: str | None = None, confirmations: int | None = None
+        self,
+        pin: ProviderPin,
+        *,
+        rpc_url: str | None = None,
+        confirmations: int | None = None,
+        service: bool = False,
     ) -> Payer:
+        """The paying machinery. `service`: the long-running prover service (a proof pool, one
+        process per core, and ready proofs per `ProvingSettings`); else one in-process prover
+        proving on each call's path (a one-off `zkcredits client call`)."""
         settings = TransportSettings()
         w3 = self.w3(rpc_url)
         mirror = open_mirror(
@@ -81,13 +92,31 @@ class Session:
             default_confirmations() if confirmations is None else confirmations,
         )
         self.stack.callback(mirror.close)
-        prover = NoteProver.load(pin.vk_hashes.request, max_depth=pin.max_depth)
-        self.stack.callback(prover.close)
+        proving = ProvingSettings()
+        prover: RequestProving
+        if service:
+            pool = PoolProver(
+                pin.vk_hashes.request, max_depth=pin.max_depth, workers=proving.proof_workers
+            )
+            self.stack.callback(pool.close)
+            pool.start()
+            prover = pool
+        else:
+            single = NoteProver.load(pin.vk_hashes.request, max_depth=pin.max_depth)
+            self.stack.callback(single.close)
+            prover = ThreadProver(single)
+        keeper = ProofKeeper(
+            self.wallet,
+            MirrorTreeView(mirror),
+            prover,
+            pin.service.service_id,
+            enabled=service and proving.ready_proofs,
+            refresh_s=proving.proof_refresh_s,
+        )
         return Payer(
             wallet=self.wallet,
             pin=pin,
-            tree=MirrorTreeView(mirror),
-            prover=prover,
+            proofs=keeper,
             transport=AsyncPrivateTransport(settings),
             delay=PreSendDelay(DelayBounds.from_settings(settings)),
         )

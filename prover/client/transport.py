@@ -41,6 +41,9 @@ from prover.client.transport_errors import DirectConnectionRefused, TransportErr
 
 Credentials = Callable[[], tuple[str, str]]
 HeaderInput = Mapping[str, str] | Sequence[tuple[str, str]] | None
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.ProxyError, httpx.InvalidURL)
+"""Failures before the first byte of the request was written: no connection (refused, timed
+out, no route), or the SOCKS proxy refused the CONNECT to the target."""
 
 
 def _origin(url: str) -> str:
@@ -58,12 +61,17 @@ def _check_target_url(method: str, url: str) -> None:
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError) as exc:
-        raise TransportError(f"{method} {url!r}: not a valid URL ({exc}); nothing sent") from exc
+        raise TransportError(
+            f"{method} {url!r}: not a valid URL ({exc}); nothing sent", sent=False
+        ) from exc
     if parsed.scheme not in ("http", "https"):
-        raise TransportError(f"{method} {url!r}: the scheme must be http or https; nothing sent")
+        raise TransportError(
+            f"{method} {url!r}: the scheme must be http or https; nothing sent", sent=False
+        )
     if not parsed.host or not is_valid_host(parsed.host):
         raise TransportError(
-            f"{method} {url!r}: {parsed.host!r} is not an IP address or host name; nothing sent"
+            f"{method} {url!r}: {parsed.host!r} is not an IP address or host name; nothing sent",
+            sent=False,
         )
 
 
@@ -129,7 +137,8 @@ class _Route:
             else:
                 route = "directly (no proxy configured)"
             raise TransportError(
-                f"{method} {target} failed {route}: {type(exc).__name__}: {exc}"
+                f"{method} {target} failed {route}: {type(exc).__name__}: {exc}",
+                sent=not isinstance(exc, _NOT_SENT),
             ) from exc
 
 

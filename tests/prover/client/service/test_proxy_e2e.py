@@ -180,4 +180,4 @@ def test_an_application_that_hangs_up_mid_stream_still_gets_the_payment_committe
     while sum(wallet.note(n.id).state.n for n in notes) != before + 1:
         assert time.monotonic() < deadline, "the payment of the abandoned stream was not committed"
         time.sleep(0.1)
-    assert all(wallet.note(n.id).pending is None for n in notes)
+    assert all(wallet.note(n.id).in_flight is None for n in notes)
