@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from prover.client.client_errors import ClientError, GatewayError
 from prover.client.payer_attempt import Attempt
-from prover.client.wallet import Note, NoteBusyError
+from prover.client.wallet import Note, NoteBusyError, NoteStatus
 
 if TYPE_CHECKING:
     from prover.client.payer import Payer
@@ -48,7 +48,7 @@ async def settle_in_flight(payer: Payer) -> list[int]:
     one else holds; returns the ids of those left with nothing in flight."""
     settled: list[int] = []
     for note in payer.wallet.notes_in_flight(payer.service_id):
-        if note.id in payer.notes.busy:
+        if note.id in payer.notes.busy or note.status not in (NoteStatus.ACTIVE, NoteStatus.HALTED):
             continue
         with contextlib.ExitStack() as stack:
             try:

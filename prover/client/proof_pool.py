@@ -14,6 +14,7 @@ import asyncio
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import util
 from pathlib import Path
 from types import TracebackType
@@ -86,8 +87,13 @@ class PoolProver:
             raise ProvingError("the proof pool did not start")
 
     async def prove(self, note: Note, x: int, today: int, path: MerkleProof) -> CallProof:
-        future = self._executor.submit(_prove, note, x, today, path)
-        return await asyncio.wrap_future(future)
+        try:
+            future = self._executor.submit(_prove, note, x, today, path)
+            return await asyncio.wrap_future(future)
+        except BrokenProcessPool as exc:
+            raise ProvingError(
+                "the proof pool lost a worker process; restart the prover service"
+            ) from exc
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)

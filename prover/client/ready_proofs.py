@@ -206,7 +206,7 @@ class ProofKeeper:
             ticket = await to_thread.run_sync(self.wallet.key_ticket, note_id)
             note = await to_thread.run_sync(self.wallet.note, note_id)
             key, proof = await self._prove(note, ticket, utc_day(self.clock()))
-        except (ClientError, WalletError) as exc:
+        except Exception as exc:  # a background job: logged (no message: it may name a note)
             log.warning("ready_proof_failed", error_type=type(exc).__name__)
             return None
         self.stats.made += 1
@@ -239,6 +239,10 @@ class ProofKeeper:
         """Notes whose ready proof is current (the payer prefers them). Safe to call from
         another thread (a snapshot of the dict is taken first)."""
         return {nid for nid, (key, _) in list(self._ready.items()) if self._current(key)}
+
+    def ready_for(self, note_id: int) -> tuple[ProofKey, CallProof] | None:
+        """The note's ready proof and what it shows (current or not), if any."""
+        return self._ready.get(note_id)
 
     async def proof_for(self, note: Note, ticket: Ticket, today: int) -> CallProof:
         """The proof of `note`'s next ticket (key `ticket`) for a request on day `today`: the
