@@ -10,8 +10,9 @@ pre-send delay of §13 (`ZKCREDITS_SEND_DELAY_*`, a privacy knob, 0–2 s by def
 here: it is the user's choice to trade latency for unlinkability, not the protocol's cost.
 
 - on path (the reference, ready proofs off): every call journals its request, proves, sends;
-- ready proofs: before each call the agent waits until a note's next proof is ready (its think
-  time, not counted); the call then does no proving;
+- ready proofs: before each call the agent waits until every note's next proof is ready and no
+  proof is being made (its think time, not counted: it calls at a pace its proofs keep up with);
+  the call then does no proving;
 - back to back, ready proofs on: 1 note with 1 caller, 4 notes with 4 callers; calls per second.
 
 The journal's fsyncs are on every call's path (the request before it is sent, the new state
@@ -102,6 +103,7 @@ class Service:
     client; `set_ready` switches ready proofs on or off on the service's loop."""
 
     def __init__(self, stack: Stack, agent: Agent, pool: PoolProver, ready: bool) -> None:
+        self.notes = len(agent.notes)
         self.mirror = VaultMirror(
             Web3(Web3.HTTPProvider(stack.rpc_url)), agent.pin.service.vault_address,
             stack.root / f"{agent.name}-bench-mirror.sqlite",
@@ -147,10 +149,12 @@ class Service:
         asyncio.run_coroutine_threadsafe(self.keeper.set_enabled(on), self.loop).result(120)
 
     def wait_ready(self, timeout: float = 120) -> float:
+        """Until every note's next proof is ready and none is being made: the agent calls at a
+        pace its proofs keep up with (its think time)."""
         t0 = time.monotonic()
-        while not self.keeper.ready_notes():
+        while len(self.keeper.ready_notes()) < self.notes or self.keeper.busy():
             if time.monotonic() - t0 > timeout:
-                raise SystemExit("no proof became ready")
+                raise SystemExit("the proofs did not become ready")
             time.sleep(0.005)
         return time.monotonic() - t0
 
@@ -196,7 +200,7 @@ def timed_calls(
 
 def back_to_back(service: Service, callers: int, calls: int) -> dict[str, float]:
     """`callers` threads, each calling without pause; calls per second over the whole run."""
-    service.wait_ready()
+    service.wait_ready()  # start with every proof ready
     counter = iter(range(calls))
     lock = threading.Lock()
     errors: list[BaseException] = []

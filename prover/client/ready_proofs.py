@@ -240,6 +240,10 @@ class ProofKeeper:
         another thread (a snapshot of the dict is taken first)."""
         return {nid for nid, (key, _) in list(self._ready.items()) if self._current(key)}
 
+    def busy(self) -> bool:
+        """Is a background proof being made now?"""
+        return any(not job.done() for job in list(self._jobs.values()))
+
     def ready_for(self, note_id: int) -> tuple[ProofKey, CallProof] | None:
         """The note's ready proof and what it shows (current or not), if any."""
         return self._ready.get(note_id)

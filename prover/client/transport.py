@@ -36,6 +36,7 @@ from prover.client.socks_transport import (
     AsyncSocksTransport,
     SocksTransport,
 )
+from prover.client.tls import shared_ssl_context
 from prover.client.transport_config import ProxyAddress, TransportSettings, is_valid_host
 from prover.client.transport_errors import DirectConnectionRefused, TransportError
 
@@ -155,7 +156,9 @@ class PrivateTransport(_Route):
 
     def _client(self) -> httpx.Client:
         if self.proxy is None:
-            transport = httpx.HTTPTransport(trust_env=False, limits=NO_KEEPALIVE, retries=0)
+            transport = httpx.HTTPTransport(
+                verify=shared_ssl_context(), trust_env=False, limits=NO_KEEPALIVE, retries=0
+            )
         else:
             transport = SocksTransport(self.proxy, *self._fresh_credentials())
         return httpx.Client(transport=transport, **self._client_options())
@@ -217,7 +220,7 @@ class AsyncPrivateTransport(_Route):
     def _client(self) -> httpx.AsyncClient:
         if self.proxy is None:
             transport: httpx.AsyncBaseTransport = httpx.AsyncHTTPTransport(
-                trust_env=False, limits=NO_KEEPALIVE, retries=0
+                verify=shared_ssl_context(), trust_env=False, limits=NO_KEEPALIVE, retries=0
             )
         else:
             transport = AsyncSocksTransport(self.proxy, *self._fresh_credentials())
