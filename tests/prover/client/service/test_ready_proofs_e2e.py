@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from prover.chain.devchain import DevChain
 from prover.client.client_errors import ProvingError
 from prover.client.ready_proofs import ProofKeeper, ProofKey
 from prover.client.request_prover import check_call_proof
@@ -77,12 +78,15 @@ def test_a_newer_final_checkpoint_remakes_the_ready_proofs(world: World) -> None
         await payer.start()
         try:
             await _until(lambda: note.id in keeper.ready_notes())
-            old_root = (await keeper.checkpoint()).root
-            world.new_wallet("remade-other", [20_000])  # a new leaf, a new final checkpoint
-            assert await keeper.refresh()
+            old_root = _key(keeper, note.id).root
+            # a new leaf, a new final checkpoint (the keeper's loop keeps running meanwhile)
+            await asyncio.to_thread(world.new_wallet, "remade-other", [20_000])
+            await keeper.refresh()
             new_root = (await keeper.checkpoint()).root
             assert new_root != old_root
-            await _until(lambda: note.id in keeper.ready_notes())
+            await _until(
+                lambda: note.id in keeper.ready_notes() and _key(keeper, note.id).root == new_root
+            )
             reply = await payer.call("POST", CHAT, chat("remade"), "application/json")
             assert reply.status == 200 and keeper.stats.ready == 1
             assert keeper.stats.discarded >= 1
@@ -103,6 +107,7 @@ def test_a_new_utc_day_remakes_the_ready_proofs_for_that_day(world: World) -> No
         try:
             await _until(lambda: note.id in keeper.ready_notes())
             first = _key(keeper, note.id)
+            await asyncio.to_thread(DevChain(world.w3).advance, DAY)  # the chain moves on too
             now[0] += DAY  # the client's clock crosses a UTC midnight
             assert note.id not in keeper.ready_notes()  # yesterday's proof is no longer used
             assert await keeper.refresh()
