@@ -3,9 +3,9 @@ local prover service (the OpenAI-compatible proxy, with its proof pool) and make
 the official `openai` client — chat, streamed chat and embeddings of varying cost.
 
 First a few calls prove on their path (the reference), then the story's calls use proofs made
-ahead of time (PROTOCOL v3 §8): before each of them the agent waits until a note's next proof is
-ready (its think time; not part of the call's latency), so every one of them is a ready-proof
-call. The summary shows both latencies."""
+ahead of time (PROTOCOL v3 §8): before each of them the agent waits until every note's next proof
+is ready (its think time; not part of the call's latency), so every one of them is a ready-proof
+call made while no proof competes for the cores. The summary shows both latencies."""
 
 from __future__ import annotations
 
@@ -152,10 +152,11 @@ def _wait_tickets(agent: Agent, expected: int, timeout: float = 60.0) -> tuple[i
         time.sleep(0.02)
 
 
-def _wait_ready(keeper: ProofKeeper, timeout: float = 60.0) -> float:
-    """Wait until some note's next proof is ready; returns the wait (the agent's think time)."""
+def _wait_ready(keeper: ProofKeeper, notes: int, timeout: float = 120.0) -> float:
+    """Wait until every note's next proof is ready and none is being made (the agent calls at
+    a pace its proofs keep up with); returns the wait (the agent's think time)."""
     t0 = time.monotonic()
-    while not keeper.ready_notes():
+    while len(keeper.ready_notes()) < notes or keeper.busy():
         if time.monotonic() - t0 > timeout:
             raise DemoError(f"no proof became ready within {timeout:.0f} s")
         time.sleep(0.01)
@@ -226,7 +227,7 @@ def run_calls(
                 asyncio.run_coroutine_threadsafe(keeper.set_enabled(True), loops[0]).result(60)
             mode = ON_PATH if i < on_path_calls else READY
             if mode == READY:
-                agent.think_seconds += _wait_ready(keeper)
+                agent.think_seconds += _wait_ready(keeper, len(agent.notes))
             kind, args = _request(i)
             t0 = time.perf_counter()
             _one_call(client, kind, args)
