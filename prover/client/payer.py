@@ -149,8 +149,9 @@ class Payer:
             raise
 
     def after_reply(self, note_id: int) -> None:
-        """The note's next ticket: its key and proof, made in the background now."""
-        self.proofs.schedule(note_id)
+        """The note's ticket was consumed: the next one's key and proof, made in the background
+        now."""
+        self.proofs.schedule(note_id, replace=True)
 
     # ------------------------------------------------------------------ the call
 

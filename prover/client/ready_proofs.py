@@ -184,14 +184,22 @@ class ProofKeeper:
         size = self._checkpoint.size
         notes = await to_thread.run_sync(self.wallet.payable_notes, self.service_id, today)
         for note in notes:
-            if note.deposit is not None and note.deposit.leaf_index < size:
+            if note.deposit is None or note.deposit.leaf_index >= size:
+                continue
+            ready = self._ready.get(note.id)
+            if ready is not None and (ready[0].n, ready[0].state) != (note.state.n, note.state.E):
+                self.schedule(note.id, replace=True)  # the note moved on elsewhere
+            else:
                 self.schedule(note.id)
 
-    def schedule(self, note_id: int) -> None:
-        """Make the note's next ticket's proof in the background (no-op if one is ready or
-        running for the current state, or if ready proofs are off)."""
+    def schedule(self, note_id: int, *, replace: bool = False) -> None:
+        """Make the note's next ticket's proof in the background (no-op if ready proofs are off,
+        or if one is running, or ready and current and not to `replace`: the note's ticket was
+        consumed)."""
         if not self.enabled:
             return
+        if replace:
+            self._ready.pop(note_id, None)
         running = self._jobs.get(note_id)
         if running is not None and not running.done():
             return
@@ -254,7 +262,7 @@ class ProofKeeper:
         Whatever comes back is checked to be this ticket key's (never another's)."""
         checkpoint = await self.checkpoint()
         want = (note.id, ticket.n, note.state.E, ticket.pk, today, checkpoint.root)
-        ready = self._ready.pop(note.id, None)
+        ready = self._ready.get(note.id)  # kept: the ticket may carry another request later
         if ready is not None and _key_tuple(ready[0]) == want:
             self.stats.ready += 1
             check_call_proof(ready[1], ticket, today)
@@ -262,7 +270,7 @@ class ProofKeeper:
         running = self._jobs.get(note.id)
         if running is not None and not running.done():
             proof = await running
-            again = self._ready.pop(note.id, None)
+            again = self._ready.get(note.id)
             if proof is not None and again is not None and _key_tuple(again[0]) == want:
                 self.stats.awaited += 1
                 check_call_proof(again[1], ticket, today)
