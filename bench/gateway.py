@@ -44,7 +44,8 @@ from prover.circuits.compiler import compile_circuit
 from prover.circuits.inputs import CallParams, Note, NoteState, ServiceParams, request_inputs
 from prover.circuits.prover import CircuitKeys, Prover
 from prover.crypto import LeanIMT, eta, leaf, note_id, public_key, rho0
-from prover.crypto.request_hash import RequestFields, request_x
+from prover.crypto.request_hash import RequestFields
+from prover.crypto.ticket_key import TicketKey
 from prover.gateway.app import GatewaySettings, checks, create_app
 from prover.gateway.app.serve import CallServer
 from prover.gateway.app.wiring import WiringOptions, build_policy, build_upstream
@@ -53,7 +54,7 @@ from prover.gateway.ports import ForwardReply, ForwardRequest, ForwardStream, Up
 from prover.gateway.store import NullifierRecord, SqliteNullifierStore, StoredReply
 from prover.pricing import preflight
 from prover.pricing.schedule import ModelPrice, PriceRoute, PriceSchedule, RouteKind
-from prover.wire import PaymentPayload, PaymentSignature, decode_header, encode_header
+from prover.wire import PaymentSignature, decode_header, encode_header, signed_payment
 from prover.wire.required import VkHashes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,7 +121,7 @@ class BenchChainView:
 
 def make_payments(keys: CircuitKeys, n: int, day: int) -> list[dict[str, str]]:
     """n real proofs (one per note), cached on disk for the day."""
-    cache = CACHE / f"gateway-proofs-{day}-{keys.manifest.vk_hash[2:14]}-{n}.json"
+    cache = CACHE / f"gateway-proofs-v3-{day}-{keys.manifest.vk_hash[2:14]}-{n}.json"
     if cache.exists():
         return json.loads(cache.read_text())  # type: ignore[no-any-return]
     ks = secrets_for(n)
@@ -138,20 +139,17 @@ def make_payments(keys: CircuitKeys, n: int, day: int) -> list[dict[str, str]]:
             fields = RequestFields.create(
                 method="POST", path=CHAT, body=body, service_id=SID, today=day, request_id=rid
             )
-            call = CallParams(x=request_x(fields), today=day, eta=eta(k, 0, SID))
+            key = TicketKey.generate()  # v3: x = H(pk) of the ticket's one-time key
+            call = CallParams(x=key.x, today=day, eta=eta(k, 0, SID))
             note = Note(k=k, D=DEPOSIT, expiry=expiry, proof=tree.proof(i))
             state = NoteState.genesis(rho0(k, SID))
             proof = prover.prove(request_inputs(note, state, service, call))
-            header = PaymentSignature(
-                x402_version=2,
-                scheme="zk-rln-credit",
+            header = signed_payment(
                 network="eip155:31337",
-                payload=PaymentPayload(
-                    proof=proof.calldata,
-                    public_signals=tuple(int(s) for s in proof.public_signals),
-                    request_id=rid,
-                    today=day,
-                ),
+                proof=proof.calldata,
+                public_signals=[int(s) for s in proof.public_signals],
+                key=key,
+                request=fields,
             )
             out.append({"body": body.decode(), "header": encode_header(header)})
             print(f"\rproving {i + 1}/{n}", end="", file=sys.stderr, flush=True)

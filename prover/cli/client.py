@@ -210,7 +210,12 @@ def withdraw(
     from prover.client.keyring import Keyring, provider_keys
     from prover.client.state_fetch import gateway_fetch_state
     from prover.client.transport import PrivateTransport
-    from prover.client.withdraw import exit_info, finalize_and_pull, request_withdrawal
+    from prover.client.withdraw import (
+        exit_info,
+        exit_pending,
+        finalize_and_pull,
+        request_withdrawal,
+    )
 
     with errors(as_json), progress(as_json) as step:
         account = load_chain_account(key_file)
@@ -221,15 +226,23 @@ def withdraw(
             to = recipient or account.address
             pulled = None
             if target.status in (NoteStatus.ACTIVE, NoteStatus.HALTED):
-                if target.pending is not None:
-                    step("asking the gateway whether the last call was served")
+                if exit_pending(target):
+                    step("settling the note's next ticket with the gateway")
                     pin = session.profile.provider(target.service.service_id)
-                    fetch = gateway_fetch_state(pin.gateway_url, PrivateTransport())
                     try:
+                        if target.in_flight is not None:  # resend it: served, or refused
+                            asyncio.run(session.payer(pin, rpc_url=rpc_url).settle_pending())
+                        fetch = gateway_fetch_state(pin.gateway_url, PrivateTransport())
                         session.wallet.resync(target.id, fetch)
                     except ZkCreditsError as exc:
-                        step(f"gateway not reachable ({exc}); exiting with pending = 1")
-                pending = session.wallet.pending(target.id) is not None
+                        step(f"the gateway did not settle it ({type(exc).__name__})")
+                pending = exit_pending(session.wallet.note(target.id))
+                if pending:
+                    step(
+                        "the next ticket's share was shown and it was not served: the exit skips "
+                        "it with pending = 1 (charged c_max + penalty_max; one more paid call on "
+                        "this note first avoids that)"
+                    )
                 step(f"proving the withdrawal (pending = {int(pending)}) and requesting it")
                 pin = session.profile.provider(target.service.service_id)
                 keys = provider_keys(Keyring.from_settings(), pin, "withdraw")

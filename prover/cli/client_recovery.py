@@ -83,7 +83,7 @@ def _row(note: Note, outcome: str) -> dict[str, Any]:
         "C": note.state.C,
         "P": note.state.P,
         "balance": note.balance,
-        "pending": note.pending is not None,
+        "pending": note.in_flight is not None,
         "outcome": outcome,
     }
 
@@ -146,7 +146,7 @@ def _catch_up(session: Session, notes: list[Note], step: Any) -> dict[int, str]:
 def _resend(session: Session, notes: list[Note], step: Any) -> dict[int, str]:
     """Resend each still-pending call exactly as bound (per provider); outcome per note id."""
     outcomes: dict[int, str] = {}
-    services = {n.service.service_id for n in notes if n.pending is not None}
+    services = {n.service.service_id for n in notes if n.in_flight is not None}
     for sid in services:
         step("resending the calls still waiting for their reply")
         try:
@@ -154,7 +154,7 @@ def _resend(session: Session, notes: list[Note], step: Any) -> dict[int, str]:
             settled = asyncio.run(payer.settle_pending())
         except ZkCreditsError as exc:
             for n in notes:
-                if n.service.service_id == sid and n.pending is not None:
+                if n.service.service_id == sid and n.in_flight is not None:
                     outcomes[n.id] = f"not settled: {exc}"
             continue
         for nid in settled:
@@ -164,8 +164,8 @@ def _resend(session: Session, notes: list[Note], step: Any) -> dict[int, str]:
 
 def _remaining_error(left: list[Note]) -> ClientError:
     first = left[0]
-    ticket = first.pending.n if first.pending is not None else first.state.n
-    names = ", ".join(f"{short(n.id)} (ticket {n.pending.n if n.pending else n.state.n})"
+    ticket = first.ticket.n if first.ticket is not None else first.state.n
+    names = ", ".join(f"{short(n.id)} (ticket {n.ticket.n if n.ticket else n.state.n})"
                       for n in left)  # fmt: skip
     return ClientError(
         f"{len(left)} note(s) still have a call waiting for its reply: {names}. Run "
@@ -207,7 +207,7 @@ def recover(
                 step("restoring the note from its secret (links its history for the gateway)")
                 restored = _restore(session, k, service_id, rpc_url)
                 rows = [_row(restored, f"restored with {restored.state.n} call(s)")]
-                left = [restored] if restored.pending is not None else []
+                left = [restored] if restored.in_flight is not None else []
             else:
                 chosen = [find_note(session.wallet, note)] if note else session.wallet.notes()
                 live = [n for n in chosen if n.status in (NoteStatus.ACTIVE, NoteStatus.HALTED)]
@@ -217,7 +217,7 @@ def recover(
                     outcomes |= _resend(session, current, step)
                 current = [session.wallet.note(n.id) for n in live]
                 rows = [_row(n, outcomes.get(n.id, "")) for n in current]
-                left = [n for n in current if n.pending is not None]
+                left = [n for n in current if n.in_flight is not None]
         finally:
             session.close()
     if as_json:

@@ -120,7 +120,10 @@ def _serve(
     try:
         pin = pin_of(session.profile, service_id)
         payer = session.payer(
-            pin, retries=settings.send_retries, retry_wait_s=settings.send_retry_wait_s
+            pin,
+            retries=settings.send_retries,
+            retry_wait_s=settings.send_retry_wait_s,
+            service=True,  # a proof pool and ready proofs: no proving on a call's path
         )
         ledger = ProxyLedger(session.wallet, pin, Timing.of(pin, default_confirmations()))
         probe = gateway_probe(payer.transport, pin, settings.probe_timeout_s)
@@ -147,7 +150,11 @@ def _serve(
             )
             for warning in ledger.fresh_warnings(report):
                 log.warning("balance_warning", **warning.loggable())
-            await srv.serve(sockets=[sock])
+            await payer.proofs.start()  # in-flight requests are resent by the gate's on_back
+            try:
+                await srv.serve(sockets=[sock])
+            finally:
+                await payer.stop()
 
         asyncio.run(main())
     finally:

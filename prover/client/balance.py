@@ -125,11 +125,13 @@ def note_line(note: Note, grace_days: int | None, today: int) -> NoteLine:
     state = _state(note, today)
     c_max = note.service.c_max
     balance = note.balance
-    payable = state is State.ACTIVE and note.pending is None and balance >= c_max
-    stuck = (state is State.ACTIVE and balance < c_max) or state is State.HALTED
+    # A request in flight may still be charged up to c_max when it is resolved (resent first).
+    usable = balance - c_max if note.in_flight is not None else balance
+    payable = state is State.ACTIVE and usable >= c_max
+    stuck = (state is State.ACTIVE and usable < c_max) or state is State.HALTED
     exit_line = None
     if state is State.EXITING and d is not None:
-        extra = note.pending is not None
+        extra = note.share_shown  # the exit skipped a shown, unserved ticket: pending = 1
         charge = c_max if extra else 0
         penalty = note.service.penalty_max if extra else 0
         payout = d.D - note.state.C - note.state.P - charge - penalty
@@ -147,9 +149,9 @@ def note_line(note: Note, grace_days: int | None, today: int) -> NoteLine:
         P=note.state.P,
         tickets=note.state.n,
         balance=balance,
-        spendable=balance if payable else 0,
-        calls_left=balance // c_max if payable else 0,
-        stranded=balance if stuck and balance > 0 else 0,
+        spendable=usable if payable else 0,
+        calls_left=usable // c_max if payable else 0,
+        stranded=usable if stuck and usable > 0 else 0,
         expiry_day=d.expiry if d else None,
         expires=day_date(d.expiry).isoformat() if d else None,
         days_left=d.expiry - today if d else None,
@@ -158,7 +160,7 @@ def note_line(note: Note, grace_days: int | None, today: int) -> NoteLine:
             if d is not None and grace_days is not None
             else None
         ),
-        pending_ticket=note.pending.n if note.pending is not None else None,
+        pending_ticket=note.ticket.n if note.ticket is not None and note.in_flight else None,
         exit=exit_line,
     )
 

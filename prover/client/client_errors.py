@@ -88,16 +88,28 @@ class ProvingError(ClientError):
 
 
 class GatewayError(ClientError):
-    """The gateway refused the paid call with a wire error (`code` is the gateway's)."""
+    """The gateway refused the paid call with a wire error (`code` is the gateway's).
+
+    `unreserved`: the refusal said `ticket: "unreserved"` (made before §6 step 3): the ticket is
+    free for the next request."""
 
     status = 502
     kind = "api_error"
 
-    def __init__(self, code: str, message: str, *, status: int, field: str | None = None) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        status: int,
+        field: str | None = None,
+        unreserved: bool = False,
+    ) -> None:
         super().__init__(f"gateway refused the call ({code}): {message}", field=field)
         self.code = code
         self.status = status
         self.kind = _KIND_BY_STATUS.get(status, "api_error")
+        self.unreserved = unreserved
 
 
 _KIND_BY_STATUS = {
@@ -112,7 +124,8 @@ _KIND_BY_STATUS = {
 
 
 class GatewayUnreachableError(ClientError):
-    """No reply from the gateway after every retry of the same request (ticket still bound)."""
+    """No usable reply from the gateway after every retry of the same request: the request stays
+    in flight on its ticket (resent before the note's next call)."""
 
     code = "gateway_unreachable"
     status = 504

@@ -219,6 +219,19 @@ def provider_keys(keyring: Keyring, pin: ProviderPin, circuit: str) -> CircuitKe
     return keyring.circuit_keys(circuit, pinned_vk_hash(pin, circuit), pin.keys, pin.setup)
 
 
+def provider_key_files(
+    keyring: Keyring, pin: ProviderPin, circuit: str
+) -> tuple[Path, CircuitArtifacts]:
+    """(key directory, circuit files) of `circuit` for the pinned provider, fetched once if
+    needed, nothing loaded: for a proof pool whose workers each load them."""
+    vk_hash = pinned_vk_hash(pin, circuit)
+    keyring.ensure_keys(circuit, vk_hash, pin.keys, pin.setup)
+    found = keyring.usable_dir(circuit, vk_hash)
+    if found is None:  # pragma: no cover - ensure_keys just made them
+        raise KeysUnavailableError(f"the {circuit} keys vanished", field=f"keys.{circuit}")
+    return found
+
+
 def ensure_provider_keys(keyring: Keyring, pin: ProviderPin) -> None:
     """Every circuit the client proves has usable keys here (`KeysUnavailableError` if not)."""
     for circuit in PROVED_CIRCUITS:

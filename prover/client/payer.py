@@ -1,19 +1,25 @@
-"""The payer: one paid API call on one note (PROTOCOL §6 client side, §9, §13).
+"""The payer: one paid API call on one note (PROTOCOL v3 §6 client side, §8, §9, §13).
 
 For each call: refuse an over-cap request before anything else; fetch the gateway's 402 terms
-once and check them against the pinned vault values; pick a payable note AT RANDOM; wait a fresh
-random pre-send delay; lease the note (one call per note; others give concurrency); bind the
-ticket durably (`begin_call`) BEFORE any proof leaves; prove against the newest checkpoint root of
-the client's own chain view (witness and public signals checked first); send with
-`PAYMENT-SIGNATURE` through the private transport; then `complete_call` (the wallet verifies
-`σ_new` and `E_new`) and check the cost against the public schedule. A timeout or lost reply is
-retried with the SAME request (same bytes, same ticket), never a new one. A penalty halts the
-note and surfaces the evidence hash. Streamed replies are relayed event by event; the payment
-comes in the final `payment-response` event.
+once and check them against the pinned vault values; wait a fresh random pre-send delay; lease a
+payable note AT RANDOM (preferring notes whose next proof is ready); if a request is still in
+flight on it, resend that first (`payer_settle`); journal the request on the note's ticket
+BEFORE it is sent; take the ticket's proof (made ahead of time by `ProofKeeper`, or now), sign
+the request with the ticket's one-time key and send it with `PAYMENT-SIGNATURE` through the
+private transport; then `complete_call` (the wallet verifies `σ_new` and `E_new`) and check the
+cost against the public schedule. Right after a reply the note's next proof is made in the
+background.
 
-The pieces: `payer_notes` (note choice), `payer_attempt` (binding and proving a ticket),
-`payer_retry` (resending the same request), `payer_reply` (checking the reply),
-`payer_stream` (relaying a streamed reply), `payer_models` (what the payer hands back).
+A refusal that says `ticket: "unreserved"` releases the request; a stale root or a request
+signed before a UTC midnight is then sent again on the same ticket (a fresh request id, a newer
+root or the new day, a new proof), any other such refusal goes back to the application. A
+timeout or lost reply is retried with the SAME bytes; an unknown outcome leaves the request in
+flight. A penalty halts the note and surfaces the evidence hash. Streamed replies are relayed
+event by event; the payment comes in the final `payment-response` event.
+
+The pieces: `payer_notes` (note choice), `payer_attempt` (journalling, proof, header),
+`payer_retry` (resending the same bytes), `payer_reply` (checking the answer), `payer_settle`
+(requests left in flight), `payer_stream` (relaying a stream), `payer_models` (what comes back).
 """
 
 from __future__ import annotations
@@ -25,39 +31,44 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
-from anyio import to_thread
 
 from prover.client.client_errors import (
-    ClientError,
+    GatewayError,
     GatewayUnreachableError,
     InvalidGatewayReplyError,
     RequestRefusedError,
 )
 from prover.client.delay import PreSendDelay
-from prover.client.payer_attempt import Attempt, bind_ticket, paid_headers, prove_attempt
+from prover.client.payer_attempt import Attempt, bind, new_request, paid_headers, sign_header
 from prover.client.payer_models import (
     PaidReply,
     StreamedReply,
     gateway_error,
     prepare_request,
+    today_refused,
     utc_day,
 )
 from prover.client.payer_notes import NotePicker
 from prover.client.payer_reply import ReplyCheck
-from prover.client.payer_retry import send_with_retries
+from prover.client.payer_retry import RequestNotSent, send_with_retries
+from prover.client.payer_settle import settle_in_flight, settle_note
 from prover.client.payer_stream import open_stream, relay_stream
 from prover.client.profile import ProviderPin
-from prover.client.request_prover import NoteProver
+from prover.client.ready_proofs import ProofKeeper
 from prover.client.terms import matching_offer
 from prover.client.transport import AsyncPrivateTransport
 from prover.client.transport_errors import TransportError
-from prover.client.tree_view import TreeView
-from prover.client.wallet import NoteBusyError, Wallet
+from prover.client.wallet import Note, Wallet
 from prover.pricing.schedule import PriceRoute
 from prover.wire import HEADER_REQUIRED, PaymentRequired, decode_header
 from prover.wire.errors import WireError
 
 __all__ = ["PaidReply", "Payer", "StreamedReply", "prepare_request", "utc_day"]
+
+MAX_ROUNDS = 3
+"""Sends of one application request on one ticket: the first, then after a stale root or a new
+UTC day (each time refused before any reservation), or after `ticket_reserved` completed the
+ticket with another request's state (then on the note's next ticket)."""
 
 
 @dataclass
@@ -66,15 +77,14 @@ class Payer:
 
     wallet: Wallet
     pin: ProviderPin
-    tree: TreeView
-    prover: NoteProver
+    proofs: ProofKeeper
     transport: AsyncPrivateTransport
     delay: PreSendDelay
     clock: Callable[[], float] = time.time
     retries: int = 3
     retry_wait_s: float = 1.0
     busy_wait_s: float = 120.0
-    _notes: NotePicker = field(default_factory=NotePicker)
+    notes: NotePicker = field(default_factory=NotePicker)
     _terms_checked: bool = False
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
@@ -85,6 +95,13 @@ class Payer:
 
     def route(self, method: str, target: str) -> PriceRoute | None:
         return self.pin.price_schedule.route_for(method, target)
+
+    @property
+    def service_id(self) -> int:
+        return self.pin.service.service_id
+
+    def check(self) -> ReplyCheck:
+        return ReplyCheck(self.wallet, self.pin.price_schedule)
 
     async def ensure_terms(self) -> None:
         """Fetch `PAYMENT-REQUIRED` once (no payment, no body) and check it against the pin."""
@@ -111,45 +128,69 @@ class Payer:
         matching_offer(required, self.pin)
         self._terms_checked = True
 
-    def _check(self) -> ReplyCheck:
-        return ReplyCheck(self.wallet, self.pin.price_schedule)
+    async def prove(self, attempt: Attempt) -> None:
+        """The attempt's proof (ready, or made now) and its signed header."""
+        today = attempt.request.today
+        proof = await self.proofs.proof_for(attempt.note, attempt.ticket, today)
+        sign_header(attempt, proof, self.pin.service.chain_id)
 
-    async def _prove(self, attempt: Attempt) -> None:
-        await prove_attempt(attempt, self.wallet, self.tree, self.prover, self.pin.service.chain_id)
-
-    async def _send(
+    async def send(
         self, attempt: Attempt, method: str, target: str, body: bytes, ctype: str | None
     ) -> httpx.Response:
-        """Send the bound request; retry the SAME bytes and ticket (see `payer_retry`)."""
-        return await send_with_retries(
-            self.transport,
-            self.url(target),
-            attempt,
-            method,
-            body,
-            ctype,
-            retries=self.retries,
-            wait_s=self.retry_wait_s,
-            reprove=lambda: self._prove(attempt),
-        )
+        """Send the request in flight; retry the SAME bytes (see `payer_retry`). Nothing sent at
+        all: the request is released (the ticket stays free) and the error raised."""
+        try:
+            return await send_with_retries(
+                self.transport, self.url(target), attempt, method, body, ctype,
+                retries=self.retries, wait_s=self.retry_wait_s,
+            )  # fmt: skip
+        except RequestNotSent:
+            self.check().release(attempt, sent=False, reason="not sent: gateway unreachable")
+            raise
+
+    def after_reply(self, note_id: int) -> None:
+        """The note's ticket was consumed: the next one's key and proof, made in the background
+        now."""
+        self.proofs.schedule(note_id, replace=True)
 
     # ------------------------------------------------------------------ the call
 
-    async def _prepare(
-        self, stack: contextlib.ExitStack, method: str, target: str, body: bytes
-    ) -> Attempt:
+    async def _lease(self, stack: contextlib.ExitStack) -> tuple[Note, int]:
+        """Terms, delay, a random payable note (leased with `stack`), with nothing in flight
+        (a request left in flight on it is resent first); returns it and today's day."""
         await self.ensure_terms()
-        today = utc_day(self.clock())
-        checkpoint = await to_thread.run_sync(self.tree.newest_checkpoint)
+        checkpoint = await self.proofs.checkpoint()
         await self.delay.await_delay()
-        service_id = self.pin.service.service_id
-        note = await self._notes.pick(
-            self.wallet, service_id, today, checkpoint.size, stack, self.busy_wait_s
-        )
-        ticket = bind_ticket(self.wallet, service_id, note, method, target, body, today)
-        attempt = Attempt(note=note, ticket=ticket)
-        await self._prove(attempt)
+        today = utc_day(self.clock())
+        note = await self.notes.pick(
+            self.wallet, self.service_id, today, checkpoint.size, stack, self.busy_wait_s,
+            prefer=self.proofs.ready_notes,
+        )  # fmt: skip
+        if note.in_flight is not None:
+            await settle_note(self, note)
+            note = self.wallet.note(note.id)
+        return note, today
+
+    async def _attempt(
+        self, note: Note, method: str, target: str, body: bytes, today: int
+    ) -> Attempt:
+        attempt = bind(self.wallet, note, new_request(self.service_id, method, target, body, today))
+        await self.prove(attempt)
         return attempt
+
+    async def _retry_after(self, error: GatewayError, note_id: int) -> int | None:
+        """After a refusal: the day to send the same request again with, or None (raise)."""
+        if error.code == "ticket_reserved" and self.wallet.note(note_id).ticket is None:
+            self.after_reply(note_id)
+            return utc_day(self.clock())  # the ticket completed with another request's state
+        if not error.unreserved:
+            return None
+        if error.code == "stale_root":
+            await self.proofs.refresh()
+            return utc_day(self.clock())
+        if today_refused(error):
+            return utc_day(self.clock())
+        return None
 
     async def call(
         self, method: str, target: str, body: bytes, content_type: str | None
@@ -161,11 +202,22 @@ class Payer:
         prepared = prepare_request(self.pin.price_schedule, route, body)
         body = prepared.body
         with contextlib.ExitStack() as stack:
-            attempt = await self._prepare(stack, method, target, body)
-            reply = await self._send(attempt, method, target, body, content_type)
-            paid = self._check().complete(attempt, reply)
-            paid.adjusted = prepared.note
-            return paid
+            note, today = await self._lease(stack)
+            for round_no in range(MAX_ROUNDS):
+                attempt = await self._attempt(note, method, target, body, today)
+                reply = await self.send(attempt, method, target, body, content_type)
+                try:
+                    paid = self.check().complete(attempt, reply)
+                except GatewayError as exc:
+                    day = await self._retry_after(exc, note.id)
+                    if day is None or round_no + 1 == MAX_ROUNDS:
+                        raise
+                    note, today = self.wallet.note(note.id), day
+                    continue
+                self.after_reply(note.id)
+                paid.adjusted = prepared.note
+                return paid
+        raise AssertionError("unreachable: the last round raises or returns")
 
     async def passthrough(
         self, method: str, target: str, body: bytes, content_type: str | None
@@ -195,8 +247,9 @@ class Payer:
     ) -> StreamedReply:
         """A streamed chat call: relays events; completes the note from the final event.
 
-        The note stays leased until the stream is consumed or closed. If the application
-        goes away early the ticket stays pending; `settle_pending` retries it as is.
+        The note stays leased until the stream is consumed or closed. If the application goes
+        away early the stream is still read to its end and paid; if it breaks, the request
+        stays in flight and is resent before the note's next call.
         """
         route = self.route(method, target)
         if route is None:
@@ -205,41 +258,37 @@ class Payer:
         body = prepared.body
         stack = contextlib.ExitStack()
         try:
-            attempt = await self._prepare(stack, method, target, body)
+            note, today = await self._lease(stack)
+            attempt = await self._attempt(note, method, target, body, today)
             headers = paid_headers(attempt, content_type, "text/event-stream")
+            check = self.check()
             reply, context = await open_stream(
-                self.transport, method, self.url(target), headers, body
-            )
+                self.transport, method, self.url(target), headers, body,
+                on_not_sent=lambda: check.release(attempt, sent=False, reason="not sent"),
+            )  # fmt: skip
         except BaseException:
             stack.close()
             raise
-        streamed = await relay_stream(attempt, reply, context, stack, self._check(), self._tasks)
+        stack.callback(self.after_reply, note.id)
+        streamed = await relay_stream(attempt, reply, context, stack, check, self._tasks)
         streamed.adjusted = prepared.note
         return streamed
 
-    # ------------------------------------------------------------------ recovery of pending tickets
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> list[int]:
+        """For the long-running service: resend requests left in flight, then start keeping
+        proofs ready (and the newest checkpoint fresh). Returns the notes settled."""
+        settled = await self.settle_pending()
+        await self.proofs.start()
+        return settled
+
+    async def stop(self) -> None:
+        await self.proofs.stop()
+
+    # ------------------------------------------------------------------ requests left in flight
 
     async def settle_pending(self) -> list[int]:
-        """Retry every note's pending ticket with exactly its bound request; returns note ids
-        settled. A note another process holds is skipped."""
-        settled: list[int] = []
-        for note in self.wallet.notes():
-            if note.pending is None or note.service.service_id != self.pin.service.service_id:
-                continue
-            with contextlib.ExitStack() as stack:
-                try:
-                    stack.enter_context(self.wallet.lease(note.id))
-                except NoteBusyError:
-                    continue
-                ticket = note.pending
-                attempt = Attempt(note=note, ticket=ticket)
-                request = ticket.request
-                await self._prove(attempt)
-                reply = await self._send(
-                    attempt, request.method, request.path, request.body, "application/json"
-                )
-                with contextlib.suppress(ClientError):
-                    self._check().complete(attempt, reply)
-                if self.wallet.pending(note.id) is None:
-                    settled.append(note.id)
-        return settled
+        """Resend every request left in flight (run when the service starts); returns the ids
+        of the notes that have none left. A note another process holds is skipped."""
+        return await settle_in_flight(self)

@@ -1,8 +1,9 @@
-"""One paid attempt: the ticket bound to one request, and its proof as `PAYMENT-SIGNATURE`.
+"""One paid attempt: a request journalled on a note's ticket, its proof, and the x402 header.
 
-The ticket is bound durably (`begin_call`) BEFORE any proof leaves (PROTOCOL §6, §8); the proof
-is made against the newest checkpoint root of the client's own chain view (§11) and sent in the
-x402 header (§9). A retry re-proves the SAME ticket, never a new one.
+The ticket's one-time key is fixed before any proof of it exists (`Wallet.key_ticket`); the
+request is journalled on the ticket BEFORE it is sent (`Wallet.begin_call`, PROTOCOL v3 §6, §8);
+the proof (made ahead of time, or now) shows `x = H(pk)`, and the key signs the canonical request
+into `PAYMENT-SIGNATURE` (§9). A resend carries exactly the same bytes.
 """
 
 from __future__ import annotations
@@ -10,83 +11,69 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from anyio import to_thread
-
 from prover.client.client_errors import RequestRefusedError
-from prover.client.request_prover import CallProof, NoteProver
-from prover.client.tree_view import TreeView
-from prover.client.wallet import Note, PendingTicket, Wallet, WalletError
-from prover.crypto import RequestFields
+from prover.client.request_prover import CallProof, check_call_proof
+from prover.client.wallet import Note, StoredRequest, Ticket, Wallet
+from prover.crypto import RequestFields, TicketKey
 from prover.crypto.errors import CryptoError
-from prover.wire import (
-    HEADER_SIGNATURE,
-    SCHEME,
-    X402_VERSION,
-    PaymentPayload,
-    PaymentSignature,
-    encode_header,
-)
+from prover.wire import HEADER_SIGNATURE, encode_header, signed_payment
 
 
 @dataclass
 class Attempt:
-    """A leased note, the ticket bound on it, and (once proved) the header that pays."""
+    """A leased note, its ticket with the request in flight, and (once proved) the header."""
 
     note: Note
-    ticket: PendingTicket
+    ticket: Ticket
     proof: CallProof | None = None
     header: str | None = None
 
-
-def bind_ticket(
-    wallet: Wallet, service_id: int, note: Note, method: str, target: str, body: bytes, today: int
-) -> PendingTicket:
-    """Bind the note's next ticket to this request under a fresh random request id."""
-    while True:
-        try:
-            fields = RequestFields.create(
-                method=method,
-                path=target,
-                body=body,
-                service_id=service_id,
-                today=today,
-                request_id=secrets.token_bytes(16),
-            )
-        except CryptoError as exc:
-            raise RequestRefusedError(f"request cannot be bound: {exc}", field="request") from exc
-        try:
-            return wallet.begin_call(note.id, fields)
-        except WalletError as exc:
-            if exc.field == "x":
-                continue  # x = 0 (≈ 2^-254): draw a new request id
-            raise
+    @property
+    def request(self) -> StoredRequest:
+        assert self.ticket.request is not None, "an attempt always has its request in flight"
+        return self.ticket.request
 
 
-async def prove_attempt(
-    attempt: Attempt, wallet: Wallet, tree: TreeView, prover: NoteProver, chain_id: int
-) -> None:
-    """Prove the attempt's ticket against the newest checkpoint and encode the header."""
-    note = wallet.note(attempt.note.id)
-    path = await to_thread.run_sync(tree.merkle_proof, note.deposit.leaf_index)  # type: ignore[union-attr]
-    proof = await to_thread.run_sync(prover.prove, note, attempt.ticket, path)
-    payload = PaymentPayload(
+def new_request(
+    service_id: int, method: str, target: str, body: bytes, today: int
+) -> RequestFields:
+    """The request's D5 fields under a fresh random 128-bit request id."""
+    try:
+        return RequestFields.create(
+            method=method,
+            path=target,
+            body=body,
+            service_id=service_id,
+            today=today,
+            request_id=secrets.token_bytes(16),
+        )
+    except CryptoError as exc:
+        raise RequestRefusedError(f"request cannot be signed: {exc}", field="request") from exc
+
+
+def bind(wallet: Wallet, note: Note, request: RequestFields) -> Attempt:
+    """Journal `request` on the note's ticket (its key drawn first if needed) before sending."""
+    ticket = wallet.begin_call(note.id, request)
+    return Attempt(note=wallet.note(note.id), ticket=ticket)
+
+
+def sign_header(attempt: Attempt, proof: CallProof, chain_id: int) -> None:
+    """Attach the proof (checked to be this ticket's, for this day) and the signed header."""
+    request = attempt.request
+    check_call_proof(proof, attempt.ticket, request.today)
+    payment = signed_payment(
+        network=f"eip155:{chain_id}",
         proof=proof.calldata,
         public_signals=proof.public_signals,
-        request_id=attempt.ticket.request.request_id,
-        today=attempt.ticket.request.today,
-    )
-    signature = PaymentSignature(
-        x402_version=X402_VERSION,
-        scheme=SCHEME,
-        network=f"eip155:{chain_id}",
-        payload=payload,
+        key=TicketKey.from_secret(attempt.ticket.secret),
+        request=request.fields(attempt.note.service.service_id),
     )
     attempt.proof = proof
-    attempt.header = encode_header(signature)
+    attempt.header = encode_header(payment)
 
 
 def paid_headers(attempt: Attempt, content_type: str | None, accept: str) -> dict[str, str]:
-    """The headers of a paid request: the proved `PAYMENT-SIGNATURE`, Accept, Content-Type."""
+    """The headers of a paid request: the signed `PAYMENT-SIGNATURE`, Accept, Content-Type."""
     assert attempt.header is not None
     headers = {HEADER_SIGNATURE: attempt.header, "Accept": accept}
     if content_type:

@@ -23,6 +23,11 @@ def utc_day(now: float) -> int:
     return int(now) // DAY
 
 
+def today_refused(error: GatewayError) -> bool:
+    """The gateway refused the request's day (a request signed before a UTC midnight)."""
+    return error.code == "bad_request" and error.field == "today"
+
+
 class PreflightRefusedError(RequestRefusedError):
     """The shared pre-flight refuses the request (the gateway would, before reservation): no
     ticket is bound. `code` is the pre-flight's (`cost_exceeds_c_max`, `unknown_model`, …)."""
@@ -74,12 +79,21 @@ class StreamedReply:
 
 
 def gateway_error(reply: httpx.Response) -> GatewayError:
-    code, message, field_name = "gateway_error", f"HTTP {reply.status_code}", None
+    """The gateway's D8 error of `reply` (`unreserved` only if it says `ticket: "unreserved"`)."""
+    code, message, field_name, unreserved = (
+        "gateway_error",
+        f"HTTP {reply.status_code}",
+        None,
+        False,
+    )
     try:
         detail = json.loads(reply.content)["error"]
         code = str(detail.get("code", code))
         message = str(detail.get("message", message))
         field_name = detail.get("field")
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        unreserved = detail.get("ticket") == "unreserved"
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError, AttributeError):
         pass
-    return GatewayError(code, message, status=reply.status_code, field=field_name)
+    return GatewayError(
+        code, message, status=reply.status_code, field=field_name, unreserved=unreserved
+    )

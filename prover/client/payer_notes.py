@@ -1,7 +1,10 @@
 """Choosing the note that pays a call (PROTOCOL §13: a random pick per call).
 
 A note pays one call at a time: it is leased for the whole call, across threads and processes.
-Concurrent calls take other notes; when every payable note is in flight the call waits for one.
+Concurrent calls take other notes; when every payable note is busy the call waits for one. A note
+whose last request is still in flight is a candidate too (the payer resends that request first,
+so no note stays stuck while the gateway comes back). Among the candidates, notes whose next
+proof is ready are preferred (the pick stays random among them).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import asyncio
 import contextlib
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from prover.client.client_errors import NotesBusyError
@@ -35,17 +39,23 @@ class NotePicker:
         size: int,
         stack: contextlib.ExitStack,
         wait_s: float,
+        prefer: Callable[[], set[int]] = set,
     ) -> Note:
-        """Lease a note that can pay today and is inside a checkpoint of `size` leaves; the
-        lease ends with `stack`. Waits up to `wait_s` while our payable notes are in flight."""
+        """Lease a note that can pay today and is inside a checkpoint of `size` leaves (among
+        them, one in `prefer()` if any is free); the lease ends with `stack`. Waits up to
+        `wait_s` while our payable notes are busy."""
         deadline = time.monotonic() + wait_s
-        while True:  # calls on one note are serialised: wait while our notes are in flight
+        while True:  # calls on one note are serialised: wait while our notes are busy
             candidates = self.usable(wallet, service_id, today, size)
             if candidates:
+                preferred = prefer()
+                first = [n for n in candidates if n.id in preferred and n.id not in self.busy]
                 try:
-                    return self.lease(wallet, candidates, stack)
+                    return self.lease(wallet, first or candidates, stack)
                 except NotesBusyError:
-                    pass
+                    if first:
+                        with contextlib.suppress(NotesBusyError):
+                            return self.lease(wallet, candidates, stack)
             elif not self.busy:
                 raise why_no_note_can_pay(  # the cause, with what to do (`why_not`)
                     wallet.notes(), service_id, today, size, now=time.time(), timing=self.timing
@@ -58,10 +68,11 @@ class NotePicker:
 
     @staticmethod
     def usable(wallet: Wallet, service_id: int, today: int, size: int) -> list[Note]:
-        """Payable notes whose deposit is inside the checkpoint the proof will use."""
+        """Payable notes (with a request in flight or not) whose deposit is inside the
+        checkpoint the proof will use."""
         return [
             note
-            for note in wallet.payable_notes(service_id, today)
+            for note in wallet.payable_notes(service_id, today, with_in_flight=True)
             if note.deposit is not None and note.deposit.leaf_index < size
         ]
 

@@ -1,22 +1,29 @@
-"""Checking the gateway's reply to a paid call (PROTOCOL §6, client side).
+"""Checking the gateway's answer to a paid call (PROTOCOL v3 §6, client side).
 
-The `PAYMENT-RESPONSE` (a header, or the final `payment-response` event of a stream) is decoded,
+A `PAYMENT-RESPONSE` (a header, or the final `payment-response` event of a stream) is decoded,
 the wallet verifies `σ_new` and `E_new` and commits the new state, then the cost is checked
 against the public schedule. A cost off the schedule halts the note; a penalty (`p > 0`) halts it
-and surfaces the evidence hash; a double-spend refusal halts it.
+and surfaces the evidence hash; a double-spend refusal halts it. A refusal that says
+`ticket: "unreserved"` releases the request (journalled): the ticket, its key and its share are
+free for the next request. Any other refusal without a state leaves the request in flight.
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import httpx
 
-from prover.client.client_errors import InvalidGatewayReplyError, PenaltyChargedError
+from prover.client.client_errors import (
+    GatewayError,
+    InvalidGatewayReplyError,
+    PenaltyChargedError,
+)
 from prover.client.payer_attempt import Attempt
 from prover.client.payer_models import PaidReply, gateway_error
 from prover.client.sse import SseSplitter
-from prover.client.wallet import NoteState, Wallet, WalletError
+from prover.client.wallet import NoPendingTicketError, NoteState, Wallet, WalletError
 from prover.pricing.schedule import PriceSchedule
 from prover.wire import HEADER_RESPONSE, PaymentResponse, decode_header
 from prover.wire.errors import WireError
@@ -39,7 +46,7 @@ class ReplyCheck:
             state = self.wallet.complete_call(note_id, response)
         except WalletError as exc:
             raise InvalidGatewayReplyError(
-                f"the gateway's signed state is invalid ({exc}); the ticket stays pending",
+                f"the gateway's signed state is invalid ({exc}); the request stays in flight",
                 field=exc.field,
             ) from exc
         if not self.schedule.is_valid_cost(response.cost):
@@ -58,14 +65,30 @@ class ReplyCheck:
             )
         return state, response
 
+    def refused(self, attempt: Attempt, reply: httpx.Response) -> GatewayError:
+        """A refusal without a state: release the request if the ticket was not reserved, halt
+        the note on a double spend; the error to raise."""
+        error = gateway_error(reply)
+        if error.unreserved:
+            self.release(attempt, sent=True, reason=f"{error.code} (unreserved)")
+        elif error.code == "double_spend":
+            self.wallet.halt(attempt.note.id)
+        return error
+
+    def release(self, attempt: Attempt, *, sent: bool, reason: str) -> None:
+        """The request is over without a reply; the ticket stays, free (idempotent)."""
+        with contextlib.suppress(NoPendingTicketError):  # already released, or completed
+            self.wallet.release_call(
+                attempt.note.id, attempt.request.request_id, sent=sent, reason=reason
+            )
+
     def complete(self, attempt: Attempt, reply: httpx.Response) -> PaidReply:
-        """A complete reply: commit its payment, then relay it (or raise the gateway's error)."""
+        """A complete reply: commit its payment, then relay it (or raise the gateway's error).
+        A refusal that carries a state (`upstream_error`, `response_expired`, `ticket_reserved`
+        once the reserved request was served) completes the note, then raises."""
         value = reply.headers.get(HEADER_RESPONSE)
         if value is None:
-            error = gateway_error(reply)
-            if error.code == "double_spend":
-                self.wallet.halt(attempt.note.id)
-            raise error
+            raise self.refused(attempt, reply)
         state, response = self.finish(attempt.note.id, value)
         if reply.status_code >= 400:
             raise gateway_error(reply)

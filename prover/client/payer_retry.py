@@ -1,14 +1,15 @@
-"""Sending a bound request until a usable reply comes (PROTOCOL §6: a ticket stays bound).
+"""Sending a request in flight until a usable answer comes (PROTOCOL v3 §6, §9).
 
-A timeout, a lost reply or `in_progress` is retried with the SAME request (same bytes, same
-ticket), never a new one; a stale root (the checkpoint moved on during retries) re-proves the
-same ticket. When no usable reply comes the ticket stays pending, to be retried as is later.
+A timeout, a lost reply, `in_progress` or a gateway hiccup (503 without `ticket: unreserved`)
+is retried with the SAME bytes (same request, same ticket). A failure before the first attempt
+left the machine (no connection) is `RequestNotSent`: the caller releases the request, the ticket
+is free. After every retry the request stays in flight (`GatewayUnreachableError`): the next use
+of the note resends it first.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 
 import httpx
 
@@ -22,6 +23,21 @@ from prover.wire import HEADER_RESPONSE
 RETRY_CODES = frozenset({"in_progress"})
 
 
+class RequestNotSent(GatewayUnreachableError):
+    """No attempt left the machine: the request never reached the gateway (ticket free)."""
+
+
+def _retry_worthy(reply: httpx.Response) -> bool:
+    """No state, not a definitive refusal: `in_progress`, or a 503 that does not say the ticket
+    was left unreserved (the gateway failed somewhere; the same bytes are safe to resend)."""
+    if HEADER_RESPONSE in reply.headers:
+        return False
+    if reply.status_code in (409, 503):
+        error = gateway_error(reply)
+        return error.code in RETRY_CODES or (reply.status_code == 503 and not error.unreserved)
+    return False
+
+
 async def send_with_retries(
     transport: AsyncPrivateTransport,
     url: str,
@@ -32,10 +48,10 @@ async def send_with_retries(
     *,
     retries: int,
     wait_s: float,
-    reprove: Callable[[], Awaitable[None]],
 ) -> httpx.Response:
-    """Up to `retries + 1` sends, waiting `wait_s` times the attempt number between them."""
+    """Up to `retries + 1` sends of the same bytes, waiting `wait_s` times the attempt number."""
     last: Exception | None = None
+    maybe_sent = False
     for attempt_no in range(retries + 1):
         if attempt_no:
             await asyncio.sleep(wait_s * attempt_no)
@@ -47,19 +63,21 @@ async def send_with_retries(
                 content=body,
             )
         except TransportError as exc:
+            maybe_sent = maybe_sent or exc.sent
             last = exc
+            if not maybe_sent:
+                break  # the gateway is not even reachable: nothing to wait for
             continue
-        if reply.status_code in (402, 409) and HEADER_RESPONSE not in reply.headers:
-            error = gateway_error(reply)
-            if error.code in RETRY_CODES:
-                last = error
-                continue
-            if error.code == "stale_root":
-                last = error
-                await reprove()
-                continue
+        if _retry_worthy(reply) and attempt_no < retries:
+            last = gateway_error(reply)
+            maybe_sent = True
+            continue
         return reply
+    if not maybe_sent:
+        raise RequestNotSent(
+            f"the gateway could not be reached ({last}); nothing was sent, the ticket is free"
+        )
     raise GatewayUnreachableError(
-        f"no usable reply after {retries + 1} attempts ({last}); the ticket stays "
-        "bound to this request and is retried as is"
+        f"no usable reply after {retries + 1} attempts ({last}); the request stays in flight on "
+        "its ticket and is resent before the note's next call"
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import TypeAlias
 
 import httpx
@@ -33,14 +33,20 @@ async def open_stream(
     url: str,
     headers: dict[str, str],
     body: bytes,
+    on_not_sent: Callable[[], None],
 ) -> tuple[httpx.Response, Opened]:
-    """Send the paid request; the reply comes back with its body unread (close `Opened`)."""
+    """Send the paid request; the reply comes back with its body unread (close `Opened`). If
+    nothing left the machine, `on_not_sent` releases the request (the ticket is free)."""
     context = transport.stream(method, url, headers=headers, content=body)
     try:
         reply = await context.__aenter__()
     except TransportError as exc:
+        if not exc.sent:
+            on_not_sent()
+            raise GatewayUnreachableError(f"{exc}; nothing was sent, the ticket is free") from exc
         raise GatewayUnreachableError(
-            f"{exc}; the ticket stays bound to this request and is retried as is"
+            f"{exc}; the request stays in flight on its ticket and is resent before the note's "
+            "next call"
         ) from exc
     return reply, context
 
@@ -109,7 +115,8 @@ async def _pump(
             route(splitter.finish())
         except httpx.HTTPError as exc:
             raise GatewayUnreachableError(
-                f"the stream broke ({exc}); the ticket stays bound and is retried as is"
+                f"the stream broke ({exc}); the request stays in flight and is resent before "
+                "the note's next call"
             ) from exc
         check.settle_stream(attempt.note.id, splitter)
         for event in held:

@@ -13,13 +13,16 @@ from prover.chain.mirror import Finality, MirrorError, VaultMirror
 from prover.client.client_errors import ChainViewError, ClientError
 from prover.client.delay import DelayBounds, PreSendDelay
 from prover.client.discovery import connect_chain
-from prover.client.keyring import Keyring, provider_keys
+from prover.client.keyring import Keyring, provider_key_files, provider_keys
 from prover.client.passphrase import PASSPHRASE_ENV as PASSPHRASE_ENV  # re-export
 from prover.client.passphrase import read_passphrase as read_passphrase  # re-export
 from prover.client.payer import Payer
 from prover.client.payer_notes import NotePicker
+from prover.client.payer_settings import ProvingSettings
 from prover.client.profile import ClientProfile, ProviderPin, load_profile
-from prover.client.request_prover import NoteProver
+from prover.client.proof_pool import PoolProver
+from prover.client.ready_proofs import ProofKeeper
+from prover.client.request_prover import NoteProver, RequestProving, ThreadProver
 from prover.client.transport import AsyncPrivateTransport, PrivateTransport
 from prover.client.transport_config import TransportSettings
 from prover.client.tree_view import MirrorTreeView
@@ -72,23 +75,50 @@ class Session:
         confirmations: int | None = None,
         retries: int | None = None,
         retry_wait_s: float | None = None,
+        service: bool = False,
     ) -> Payer:
+        """The paying machinery. `service`: the long-running prover service (a proof pool, one
+        process per core, and ready proofs per `ProvingSettings`); else one in-process prover
+        proving on each call's path (a one-off `zkcredits client call`)."""
         settings = TransportSettings()
         w3 = self.w3(rpc_url)
         depth = default_confirmations() if confirmations is None else confirmations
         mirror = open_mirror(w3, self.wallet_path, pin, depth)
         self.stack.callback(mirror.close)
-        keys = provider_keys(Keyring.from_settings(), pin, "request")  # built, cached or fetched
-        prover = NoteProver(keys, max_depth=pin.max_depth)
-        self.stack.callback(prover.close)
+        proving = ProvingSettings()
+        keyring = Keyring.from_settings()  # the provider's keys: built, cached or fetched once
+        prover: RequestProving
+        if service:
+            directory, artifacts = provider_key_files(keyring, pin, "request")
+            pool = PoolProver(
+                directory,
+                artifacts,
+                pin.vk_hashes.request,
+                max_depth=pin.max_depth,
+                workers=proving.proof_workers,
+            )
+            self.stack.callback(pool.close)
+            pool.start()
+            prover = pool
+        else:
+            single = NoteProver(provider_keys(keyring, pin, "request"), max_depth=pin.max_depth)
+            self.stack.callback(single.close)
+            prover = ThreadProver(single)
+        keeper = ProofKeeper(
+            self.wallet,
+            MirrorTreeView(mirror),
+            prover,
+            pin.service.service_id,
+            enabled=service and proving.ready_proofs,
+            refresh_s=proving.proof_refresh_s,
+        )
         payer = Payer(
             wallet=self.wallet,
             pin=pin,
-            tree=MirrorTreeView(mirror),
-            prover=prover,
+            proofs=keeper,
             transport=AsyncPrivateTransport(settings),
             delay=PreSendDelay(DelayBounds.from_settings(settings)),
-            _notes=NotePicker(timing=Timing.of(pin, depth)),  # says why no note can pay
+            notes=NotePicker(timing=Timing.of(pin, depth)),  # says why no note can pay
         )
         if retries is not None:
             payer.retries = retries

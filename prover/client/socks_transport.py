@@ -14,6 +14,7 @@ from typing import Any
 import httpcore
 import httpx
 
+from prover.client.tls import shared_ssl_context
 from prover.client.transport_config import ProxyAddress
 from prover.client.transport_errors import DirectConnectionRefused
 
@@ -70,11 +71,13 @@ class SocksTransport(httpx.HTTPTransport):
     """httpx's transport with its pool replaced by a one-shot SOCKS5 pool (fresh credentials)."""
 
     def __init__(self, proxy: ProxyAddress, username: str, password: str) -> None:
-        super().__init__(trust_env=False, limits=NO_KEEPALIVE, retries=0)
+        super().__init__(
+            verify=shared_ssl_context(), trust_env=False, limits=NO_KEEPALIVE, retries=0
+        )
         self._pool = httpcore.SOCKSProxy(
             proxy_url=_proxy_url(proxy),
             proxy_auth=(username, password),
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=shared_ssl_context(),
             max_connections=1,
             max_keepalive_connections=0,
             keepalive_expiry=0.0,
@@ -86,11 +89,13 @@ class AsyncSocksTransport(httpx.AsyncHTTPTransport):
     """Async twin of `SocksTransport`."""
 
     def __init__(self, proxy: ProxyAddress, username: str, password: str) -> None:
-        super().__init__(trust_env=False, limits=NO_KEEPALIVE, retries=0)
+        super().__init__(
+            verify=shared_ssl_context(), trust_env=False, limits=NO_KEEPALIVE, retries=0
+        )
         self._pool = httpcore.AsyncSOCKSProxy(
             proxy_url=_proxy_url(proxy),
             proxy_auth=(username, password),
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=shared_ssl_context(),
             max_connections=1,
             max_keepalive_connections=0,
             keepalive_expiry=0.0,

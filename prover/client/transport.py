@@ -36,11 +36,15 @@ from prover.client.socks_transport import (
     AsyncSocksTransport,
     SocksTransport,
 )
+from prover.client.tls import shared_ssl_context
 from prover.client.transport_config import ProxyAddress, TransportSettings, is_valid_host
 from prover.client.transport_errors import DirectConnectionRefused, TransportError
 
 Credentials = Callable[[], tuple[str, str]]
 HeaderInput = Mapping[str, str] | Sequence[tuple[str, str]] | None
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.ProxyError, httpx.InvalidURL)
+"""Failures before the first byte of the request was written: no connection (refused, timed
+out, no route), or the SOCKS proxy refused the CONNECT to the target."""
 
 
 def _origin(url: str) -> str:
@@ -58,12 +62,17 @@ def _check_target_url(method: str, url: str) -> None:
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError) as exc:
-        raise TransportError(f"{method} {url!r}: not a valid URL ({exc}); nothing sent") from exc
+        raise TransportError(
+            f"{method} {url!r}: not a valid URL ({exc}); nothing sent", sent=False
+        ) from exc
     if parsed.scheme not in ("http", "https"):
-        raise TransportError(f"{method} {url!r}: the scheme must be http or https; nothing sent")
+        raise TransportError(
+            f"{method} {url!r}: the scheme must be http or https; nothing sent", sent=False
+        )
     if not parsed.host or not is_valid_host(parsed.host):
         raise TransportError(
-            f"{method} {url!r}: {parsed.host!r} is not an IP address or host name; nothing sent"
+            f"{method} {url!r}: {parsed.host!r} is not an IP address or host name; nothing sent",
+            sent=False,
         )
 
 
@@ -131,7 +140,8 @@ class _Route:
             else:
                 route = "directly (no proxy configured)"
             raise TransportError(
-                f"{method} {target} failed {route}: {type(exc).__name__}: {exc}"
+                f"{method} {target} failed {route}: {type(exc).__name__}: {exc}",
+                sent=not isinstance(exc, _NOT_SENT),
             ) from exc
 
 
@@ -148,7 +158,9 @@ class PrivateTransport(_Route):
 
     def _client(self) -> httpx.Client:
         if self.proxy is None:
-            transport = httpx.HTTPTransport(trust_env=False, limits=NO_KEEPALIVE, retries=0)
+            transport = httpx.HTTPTransport(
+                verify=shared_ssl_context(), trust_env=False, limits=NO_KEEPALIVE, retries=0
+            )
         else:
             transport = SocksTransport(self.proxy, *self._fresh_credentials())
         return httpx.Client(transport=transport, **self._client_options())
@@ -210,7 +222,7 @@ class AsyncPrivateTransport(_Route):
     def _client(self) -> httpx.AsyncClient:
         if self.proxy is None:
             transport: httpx.AsyncBaseTransport = httpx.AsyncHTTPTransport(
-                trust_env=False, limits=NO_KEEPALIVE, retries=0
+                verify=shared_ssl_context(), trust_env=False, limits=NO_KEEPALIVE, retries=0
             )
         else:
             transport = AsyncSocksTransport(self.proxy, *self._fresh_credentials())

@@ -174,7 +174,7 @@ def why_no_note_can_pay(
     waiting = [
         n
         for n in solvent
-        if n.pending is None and n.deposit is not None and n.deposit.leaf_index >= checkpoint_size
+        if n.in_flight is None and n.deposit is not None and n.deposit.leaf_index >= checkpoint_size
     ]
     if waiting:
         wait = max(1, checkpoint_wait_s(now, timing))
@@ -185,10 +185,10 @@ def why_no_note_can_pay(
             "minute(s) at most; retry then",
             retry_after_s=wait,
         )
-    pending = [n for n in solvent if n.pending is not None]
+    pending = [n for n in solvent if n.in_flight is not None]
     if pending:
         first = pending[0]
-        ticket = first.pending.n if first.pending is not None else first.state.n
+        ticket = first.ticket.n if first.ticket is not None else first.state.n
         return TicketPendingError(
             f"the last call of note {short(first.id)} (ticket {ticket}) is still waiting for "
             f"its reply ({len(pending)} note(s) in this state): run `zkcredits client recover`, "

@@ -2,9 +2,13 @@
 pull the payout.
 
 The proof is for the note's latest signed state (or genesis). `pending` is 1 exactly when the
-note's last call never got a reply (a ticket is bound in the wallet and `GET /state` did not
-find it served): the exit then pays that call in full (`c_max` and `penalty_max`), so it can
-never be a free call. The public signals are checked against the Python twin before sending.
+note's next ticket has shown its share to the gateway and was not served: a request is in flight
+on it (it may have been served, and the gateway did not give the reply back), or a request on it
+was sent and refused. The exit's share of that ticket at `x_w` would otherwise be a second share
+of one ticket (the gateway could recover `k` and slash), so it skips the ticket and pays it in
+full (`c_max` and `penalty_max`): never a free call. Callers settle in-flight requests first
+(`Payer.settle_pending`, `Wallet.resync`), so `pending = 1` is left only when the gateway will
+not answer. The public signals are checked against the Python twin before sending.
 """
 
 from __future__ import annotations
@@ -44,6 +48,11 @@ class ExitInfo:
 def exit_info(contract: Contract, note_id: int) -> ExitInfo:
     v = contract.functions.noteOf(note_id).call()
     return ExitInfo(ChainStatus(v[0]), v[1], v[3], v[4], str(v[5]), v[6])
+
+
+def exit_pending(note: Note) -> bool:
+    """Must the exit skip the next ticket (`pending = 1`)? Yes iff its share may be known."""
+    return note.share_shown
 
 
 def withdraw_proof(
@@ -103,8 +112,11 @@ def request_withdrawal(
         raise ClientError(
             f"note {note_id} is {note.status}; it cannot start an exit", field="status"
         )
-    if pending != (note.pending is not None):
-        raise ClientError("pending must be set exactly when a call is unanswered", field="pending")
+    if pending != exit_pending(note):
+        raise ClientError(
+            "pending must be set exactly when the next ticket's share was shown and not served",
+            field="pending",
+        )
     calldata, signals = withdraw_proof(note, recipient, pending, keys)
     contract = vault_contract(w3, note.service.vault_address)
     outputs = (signals[1], signals[2], signals[3], signals[4])

@@ -1,7 +1,7 @@
 """zkcredits crypto core: the exact Python twin of what the circuits and contracts compute.
 
 Modules: `field` (F_p), `poseidon`, `tags` (D1), `babyjub`, `generators` (D2), `commitment` (D3),
-`eddsa` (D4), `request_hash` (D5), `rln`, `leanimt` (D7).
+`eddsa` (D4), `request_hash` and `ticket_key` (D5), `rln`, `leanimt` (D7).
 """
 
 from prover.crypto.babyjub import (
@@ -99,7 +99,6 @@ from prover.crypto.request_hash import (
     canonical_request,
     parse_request_id,
     request_digest,
-    request_x,
 )
 from prover.crypto.rln import (
     keccak256,
@@ -123,6 +122,14 @@ from prover.crypto.tags import (
     TAG_STATE,
     TAG_WD,
     Tag,
+)
+from prover.crypto.ticket_key import (
+    MalformedTicketKeyError,
+    TicketKey,
+    check_public_key,
+    check_signature,
+    verify_signature,
+    x_of_pk,
 )
 
 __all__ = [
@@ -157,6 +164,7 @@ __all__ = [
     "LeanIMT",
     "MalformedRequestError",
     "MalformedSignatureError",
+    "MalformedTicketKeyError",
     "MerkleError",
     "MerkleProof",
     "NonCanonicalError",
@@ -171,9 +179,12 @@ __all__ = [
     "RequestFields",
     "Signature",
     "Tag",
+    "TicketKey",
     "add",
     "base8_mul",
     "canonical_request",
+    "check_public_key",
+    "check_signature",
     "commit",
     "compute_root",
     "derive_generator",
@@ -204,7 +215,6 @@ __all__ = [
     "public_key",
     "recover_secret",
     "request_digest",
-    "request_x",
     "require_canonical",
     "require_range",
     "require_scalar",
@@ -225,6 +235,8 @@ __all__ = [
     "to_decimal",
     "verify",
     "verify_proof",
+    "verify_signature",
     "verify_state",
     "withdrawal_point",
+    "x_of_pk",
 ]

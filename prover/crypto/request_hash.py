@@ -1,4 +1,9 @@
-"""Canonical request encoding and the request binding `x` of §8 / D5."""
+"""The canonical request of §8 / D5: the exact bytes a ticket's one-time key signs.
+
+v3: `x` no longer hashes the request (it hashes the ticket's key, `ticket_key.x_of_pk`); the
+one-time key signs these bytes, and `h = keccak256(canonical) mod p` names the request (the
+nullifier store's request identity, the policy's evidence digest).
+"""
 
 from __future__ import annotations
 
@@ -9,11 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from prover.crypto.errors import EncodingError, MalformedRequestError
 from prover.crypto.field import P, require_canonical
-from prover.crypto.poseidon import poseidon
 from prover.crypto.rln import keccak256
-from prover.crypto.tags import TAG_MSG
 
-DOMAIN: Final[bytes] = b"zkcredits/request/v1"
+DOMAIN: Final[bytes] = b"zkcredits/signed-request/v1"
 REQUEST_ID_BYTES: Final[int] = 16
 _U32: Final[int] = (1 << 32) - 1
 _METHOD_RE: Final = re.compile(r"[A-Z]{1,16}")
@@ -22,7 +25,7 @@ _REQUEST_ID_RE: Final = re.compile(r"[0-9a-f]{32}")
 
 
 class RequestFields(BaseModel):
-    """The fields `x` binds: method, path (with query), body bytes, service, day, request id."""
+    """The fields a ticket key signs: method, path (with query), body bytes, service, day, id."""
 
     model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
 
@@ -96,7 +99,7 @@ def parse_request_id(text: str) -> bytes:
 
 
 def canonical_request(req: RequestFields) -> bytes:
-    """The exact byte string of D5 that `h` hashes."""
+    """The exact byte string of D5 the ticket key signs and `h` hashes."""
     method = req.method.encode("ascii")
     path = req.path.encode("ascii")
     return b"".join(
@@ -115,16 +118,11 @@ def canonical_request(req: RequestFields) -> bytes:
     )
 
 
+def digest_of_canonical(canonical: bytes) -> int:
+    """h = int(keccak256(canonical)) mod p, for a caller that already built the bytes."""
+    return int.from_bytes(keccak256(canonical), "big") % P
+
+
 def request_digest(req: RequestFields) -> int:
     """h = int(keccak256(canonical request)) mod p."""
-    return int.from_bytes(keccak256(canonical_request(req)), "big") % P
-
-
-def x_of_digest(h: int) -> int:
-    """x = H(TAG_MSG, h), for a caller that also needs the digest `h` itself."""
-    return poseidon(TAG_MSG, h)
-
-
-def request_x(req: RequestFields) -> int:
-    """x = H(TAG_MSG, h) (the circuit refuses x = 0; callers draw a new request id then)."""
-    return x_of_digest(request_digest(req))
+    return digest_of_canonical(canonical_request(req))

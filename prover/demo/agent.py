@@ -1,9 +1,15 @@
 """The honest agent: discovers the provider through ERC-8004, deposits a few notes, runs the
-local prover service (the OpenAI-compatible proxy) and makes paid calls with the official
-`openai` client — chat, streamed chat and embeddings of varying cost."""
+local prover service (the OpenAI-compatible proxy, with its proof pool) and makes paid calls with
+the official `openai` client — chat, streamed chat and embeddings of varying cost.
+
+First a few calls prove on their path (the reference), then the story's calls use proofs made
+ahead of time (PROTOCOL v3 §8): before each of them the agent waits until every note's next proof
+is ready (its think time; not part of the call's latency), so every one of them is a ready-proof
+call made while no proof competes for the cores. The summary shows both latencies."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -14,22 +20,22 @@ from typing import Any
 
 import httpx2
 import openai
+import uvicorn
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
 from prover.chain.devkeys import anvil_account
 from prover.chain.mirror import Finality, VaultMirror
-from prover.circuits.prover import CircuitKeys
 from prover.client.delay import DelayBounds, PreSendDelay
 from prover.client.discovery import deposit_note, discover
 from prover.client.payer import Payer
 from prover.client.profile import ProviderPin, new_token
-from prover.client.request_prover import CallProof, NoteProver
+from prover.client.proof_pool import PoolProver
+from prover.client.ready_proofs import ProofKeeper
 from prover.client.service.run import server
 from prover.client.transport import AsyncPrivateTransport
 from prover.client.tree_view import MirrorTreeView
-from prover.client.wallet import KdfParams, Note, PendingTicket, Wallet
-from prover.crypto.leanimt import MerkleProof
+from prover.client.wallet import KdfParams, Note, Wallet
 from prover.demo.errors import DemoError
 from prover.demo.stack import CONFIRMATIONS, Stack
 from prover.gateway.embedded import CHAT_MODEL, EMBED_MODEL
@@ -38,21 +44,10 @@ PASSPHRASE = "zkcredits demo wallet"
 DEMO_KDF = KdfParams(log2_n=12, r=8, p=1)  # a throwaway demo wallet; real wallets use 2^17
 AGENT_ACCOUNT = 5
 KINDS = ("chat", "chat", "stream", "embeddings", "chat")
-
-
-class TimedProver(NoteProver):
-    """The wallet's request prover, recording how long each proof takes."""
-
-    def __init__(self, keys: CircuitKeys, *, max_depth: int = 20) -> None:
-        super().__init__(keys, max_depth=max_depth)
-        self.seconds: list[float] = []
-
-    def prove(self, note: Note, ticket: PendingTicket, path: MerkleProof) -> CallProof:
-        t0 = time.perf_counter()
-        try:
-            return super().prove(note, ticket, path)
-        finally:
-            self.seconds.append(time.perf_counter() - t0)
+ON_PATH_CALLS = 5
+"""Reference calls proving on their path, made before the story's ready-proof calls."""
+READY = "ready proof"
+ON_PATH = "proof on path"
 
 
 @dataclass
@@ -60,6 +55,7 @@ class CallRecord:
     kind: str
     cost: int  # charge + penalty of this call, read from the signed state the gateway returned
     seconds: float  # wall time of the whole paid call seen by the application
+    mode: str = READY  # READY or ON_PATH
 
 
 @dataclass
@@ -74,6 +70,7 @@ class Agent:
     deposit_gas: list[int] = field(default_factory=list)
     calls: list[CallRecord] = field(default_factory=list)
     prove_seconds: list[float] = field(default_factory=list)
+    think_seconds: float = 0.0  # waits for a ready proof before ready-proof calls
 
     def note_ids(self) -> list[int]:
         return [n.id for n in self.notes]
@@ -155,35 +152,68 @@ def _wait_tickets(agent: Agent, expected: int, timeout: float = 60.0) -> tuple[i
         time.sleep(0.02)
 
 
+def _wait_ready(keeper: ProofKeeper, notes: int, timeout: float = 120.0) -> float:
+    """Wait until every note's next proof is ready and none is being made (the agent calls at
+    a pace its proofs keep up with); returns the wait (the agent's think time)."""
+    t0 = time.monotonic()
+    while len(keeper.ready_notes()) < notes or keeper.busy():
+        if time.monotonic() - t0 > timeout:
+            raise DemoError(f"no proof became ready within {timeout:.0f} s")
+        time.sleep(0.01)
+    return time.monotonic() - t0
+
+
+async def _serve(payer: Payer, srv: uvicorn.Server, loops: list[asyncio.AbstractEventLoop]) -> None:
+    loops.append(asyncio.get_running_loop())
+    await payer.start()
+    try:
+        await srv.serve()
+    finally:
+        await payer.stop()
+
+
 def run_calls(
-    stack: Stack, agent: Agent, calls: int, progress: Callable[[str], None] = lambda _m: None
+    stack: Stack,
+    agent: Agent,
+    calls: int,
+    progress: Callable[[str], None] = lambda _m: None,
+    on_path_calls: int = ON_PATH_CALLS,
 ) -> None:
-    """Run the prover service on a free loopback port and make `calls` paid calls through it
-    with the official openai client; each call's cost is read back from the wallet."""
+    """Run the prover service on a free loopback port and make paid calls through it with the
+    official openai client: `on_path_calls` proving on their path, then `calls` with ready
+    proofs; each call's cost is read back from the wallet."""
     mirror = VaultMirror(
         Web3(Web3.HTTPProvider(stack.rpc_url)),
         agent.pin.service.vault_address,
         stack.root / f"{agent.name}-mirror.sqlite",
         finality=Finality.after(CONFIRMATIONS),
     )
-    prover = TimedProver(stack.request_keys, max_depth=agent.pin.max_depth)
+    pool = PoolProver.local(agent.pin.vk_hashes.request, max_depth=agent.pin.max_depth)
+    pool.start()
+    keeper = ProofKeeper(
+        agent.wallet, MirrorTreeView(mirror), pool, agent.pin.service.service_id,
+        enabled=False, refresh_s=0.5,
+    )  # fmt: skip
     payer = Payer(
         wallet=agent.wallet,
         pin=agent.pin,
-        tree=MirrorTreeView(mirror),
-        prover=prover,
+        proofs=keeper,
         transport=AsyncPrivateTransport(),
-        delay=PreSendDelay(DelayBounds(min_s=0.0, max_s=0.0)),
+        delay=PreSendDelay(DelayBounds(min_s=0.0, max_s=0.0)),  # privacy knob off: latency
     )
     token, port = new_token(), _free_port()
     srv = server(payer, host="127.0.0.1", port=port, token=token)
-    thread = threading.Thread(target=srv.run, name="zkcredits-demo-proxy", daemon=True)
+    loops: list[asyncio.AbstractEventLoop] = []
+    thread = threading.Thread(
+        target=lambda: asyncio.run(_serve(payer, srv, loops)), name="zkcredits-demo-proxy",
+        daemon=True,
+    )  # fmt: skip
     thread.start()
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while not srv.started:
             if time.monotonic() > deadline or not thread.is_alive():
-                raise DemoError("the prover service did not start within 30 s")
+                raise DemoError("the prover service did not start within 60 s")
             time.sleep(0.02)
         client = openai.OpenAI(
             base_url=f"http://127.0.0.1:{port}/v1",
@@ -192,21 +222,30 @@ def run_calls(
             max_retries=0,
         )
         before = agent.spent()
-        for i in range(calls):
+        for i in range(on_path_calls + calls):
+            if i == on_path_calls:
+                asyncio.run_coroutine_threadsafe(keeper.set_enabled(True), loops[0]).result(60)
+            mode = ON_PATH if i < on_path_calls else READY
+            if mode == READY:
+                agent.think_seconds += _wait_ready(keeper, len(agent.notes))
             kind, args = _request(i)
             t0 = time.perf_counter()
             _one_call(client, kind, args)
             after = _wait_tickets(agent, before[0] + 1)
             seconds = time.perf_counter() - t0
             cost = (after[1] - before[1]) + (after[2] - before[2])
-            agent.calls.append(CallRecord(kind, cost, seconds))
+            agent.calls.append(CallRecord(kind, cost, seconds, mode))
             before = after
             if (i + 1) % 10 == 0:
-                progress(f"{agent.name}: {i + 1}/{calls} paid calls")
+                progress(f"{agent.name}: {i + 1}/{on_path_calls + calls} paid calls")
         client.close()
+        if keeper.stats.on_path < on_path_calls:
+            raise DemoError(f"only {keeper.stats.on_path} calls proved on their path")
+        if keeper.stats.ready < calls:
+            raise DemoError(f"only {keeper.stats.ready} of {calls} calls had a ready proof")
     finally:
         srv.should_exit = True
-        thread.join(15)
-        agent.prove_seconds.extend(prover.seconds)
-        prover.close()
+        thread.join(30)
+        agent.prove_seconds.extend(keeper.stats.prove_seconds)
+        pool.close()
         mirror.close()

@@ -1,6 +1,8 @@
-"""The cheating agent: two different paid calls on the SAME ticket, built with the low-level
-pieces (request inputs, the Groth16 prover, the x402 header) and sent straight to the gateway.
-The second reveals the note's secret (RLN); the gateway's slasher takes the deposit."""
+"""The cheating agent: two different paid calls on the SAME ticket under two different one-time
+keys (so two shares of one ticket), built with the low-level pieces (request inputs, the Groth16
+prover, the signed x402 header) and sent straight to the gateway. The second reveals the note's
+secret (RLN); the gateway's slasher takes the deposit. (One key with two requests would only get
+`ticket_reserved`: the wallet never makes a second key for a ticket.)"""
 
 from __future__ import annotations
 
@@ -20,13 +22,14 @@ from prover.circuits.prover import Prover
 from prover.client.discovery import vault_contract
 from prover.client.payer import utc_day
 from prover.crypto import eta, rho0
-from prover.crypto.request_hash import RequestFields, request_x
+from prover.crypto.request_hash import RequestFields
+from prover.crypto.ticket_key import TicketKey
 from prover.demo.agent import Agent
 from prover.demo.errors import DemoError
 from prover.demo.stack import CONFIRMATIONS, Stack
 from prover.gateway.embedded import EMBED_MODEL
-from prover.wire import PaymentPayload, PaymentSignature
 from prover.wire import encode_header as encode
+from prover.wire import signed_payment
 
 PATH = "/v1/embeddings"
 
@@ -43,7 +46,8 @@ class CheatOutcome:
 
 def _paid_header(stack: Stack, agent: Agent, prover: Prover, mirror: VaultMirror,
                  body: bytes) -> str:  # fmt: skip
-    """A valid payment for ticket 0 (genesis state) of the agent's note, for this body."""
+    """A valid payment for ticket 0 (genesis state) of the agent's note, for this body, under a
+    fresh one-time key."""
     note = agent.notes[0]
     assert note.deposit is not None
     sid = agent.pin.service.service_id
@@ -62,19 +66,16 @@ def _paid_header(stack: Stack, agent: Agent, prover: Prover, mirror: VaultMirror
         k=note.k, D=note.deposit.D, expiry=note.deposit.expiry,
         proof=mirror.merkle_proof(note.deposit.leaf_index, checkpoint=checkpoint),
     )  # fmt: skip
-    call = CallParams(x=request_x(fields), today=today, eta=eta(note.k, 0, sid))
+    key = TicketKey.generate()
+    call = CallParams(x=key.x, today=today, eta=eta(note.k, 0, sid))
     proof = prover.prove(request_inputs(cnote, NoteState.genesis(rho0(note.k, sid)), service, call))
     return encode(
-        PaymentSignature(
-            x402_version=2,
-            scheme="zk-rln-credit",
+        signed_payment(
             network=f"eip155:{svc.chain_id}",
-            payload=PaymentPayload(
-                proof=proof.calldata,
-                public_signals=tuple(int(s) for s in proof.public_signals),
-                request_id=request_id,
-                today=today,
-            ),
+            proof=proof.calldata,
+            public_signals=[int(s) for s in proof.public_signals],
+            key=key,
+            request=fields,
         )
     )
 

@@ -8,7 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from prover.client.discovery import vault_contract
-from prover.demo.agent import AGENT_ACCOUNT, Agent, CallRecord, open_agent, run_calls
+from prover.demo.agent import (
+    AGENT_ACCOUNT,
+    ON_PATH_CALLS,
+    Agent,
+    CallRecord,
+    open_agent,
+    run_calls,
+)
 from prover.demo.cheater import CheatOutcome, double_spend
 from prover.demo.errors import DemoError
 from prover.demo.gas import GasLine, gas_by_step
@@ -26,6 +33,7 @@ CHEATER_DEPOSIT = 10_000  # the vault's min_deposit in the demo config
 class StoryResult:
     calls: list[CallRecord]
     prove_seconds: list[float]
+    think_seconds: float
     deposits: list[int]
     wallet_charged: int
     wallet_penalties: int
@@ -59,11 +67,15 @@ def _story(stack: Stack, calls: int, notes: int, progress: Callable[[str], None]
     _timed(timings, "discover + deposit + checkpoint", t0)
 
     t0 = time.monotonic()
-    progress(f"agent: {calls} paid calls through the prover service with the openai client")
+    progress(
+        f"agent: {ON_PATH_CALLS} paid calls proving on their path, then {calls} with proofs made "
+        "ahead of time, through the prover service with the openai client"
+    )
     run_calls(stack, honest, calls, progress)
-    _timed(timings, f"{calls} paid calls", t0)
+    _timed(timings, f"{ON_PATH_CALLS + calls} paid calls", t0)
     tickets, charged, penalties = honest.spent()
-    _check(tickets == calls, f"the wallet counts {tickets} paid tickets, expected {calls}")
+    total = calls + ON_PATH_CALLS
+    _check(tickets == total, f"the wallet counts {tickets} paid tickets, expected {total}")
     _check(charged + penalties == sum(c.cost for c in honest.calls), "per-call costs != wallet")
 
     t0 = time.monotonic()
@@ -89,6 +101,7 @@ def _story(stack: Stack, calls: int, notes: int, progress: Callable[[str], None]
     return StoryResult(
         calls=honest.calls,
         prove_seconds=honest.prove_seconds,
+        think_seconds=honest.think_seconds,
         deposits=[NOTE_DEPOSIT] * notes,
         wallet_charged=charged,
         wallet_penalties=penalties,

@@ -7,7 +7,7 @@
 
 from prover.wire.codec import MAX_HEADER_BYTES, decode_header, encode_header
 from prover.wire.errors import ErrorBody, ErrorCode, ErrorDetail, WireError, http_status
-from prover.wire.payment import PaymentPayload, PaymentSignature
+from prover.wire.payment import PaymentPayload, PaymentSignature, signed_payment
 from prover.wire.required import CreditTerms, PaymentRequired, PaymentRequirements
 from prover.wire.response import PaymentResponse
 
@@ -37,4 +37,5 @@ __all__ = [
     "decode_header",
     "encode_header",
     "http_status",
+    "signed_payment",
 ]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
 from prover.errors import ZkCreditsError
 
@@ -34,6 +35,11 @@ class ErrorCode(StrEnum):
     POLICY_VIOLATION = "policy_violation"  # penalised, never forwarded upstream
     CHAIN_UNAVAILABLE = "chain_unavailable"  # the gateway's chain view is stale: nothing served
     UPSTREAM_UNAVAILABLE = "upstream_unavailable"  # the upstream does not answer: not reserved
+    # v3 one-time keys (§6 step 1, §8) and the reserve outcomes of §6 step 3
+    INVALID_SIGNATURE = "invalid_signature"  # the ticket key's signature over the request fails
+    KEY_MISMATCH = "key_mismatch"  # the one-time key `pk` does not hash to the proof's `x`
+    TICKET_RESERVED = "ticket_reserved"  # same x, another request: nothing served, no slash
+    E_ANON_MISMATCH = "e_anon_mismatch"  # a retry whose E_anon is not the reserved one
 
 
 _STATUS = {
@@ -57,6 +63,10 @@ _STATUS = {
     ErrorCode.POLICY_VIOLATION: 403,
     ErrorCode.CHAIN_UNAVAILABLE: 503,
     ErrorCode.UPSTREAM_UNAVAILABLE: 503,
+    ErrorCode.INVALID_SIGNATURE: 402,
+    ErrorCode.KEY_MISMATCH: 402,
+    ErrorCode.TICKET_RESERVED: 409,
+    ErrorCode.E_ANON_MISMATCH: 409,
 }
 
 
@@ -65,12 +75,28 @@ def http_status(code: ErrorCode) -> int:
     return _STATUS[code]
 
 
+UNRESERVED: Final[Literal["unreserved"]] = "unreserved"
+"""`error.ticket` of a refusal made before §6 step 3: the gateway did NOT reserve the ticket, so
+its client may send the same ticket (same key, same share) again, with this or another request."""
+
+
 class ErrorDetail(BaseModel):
+    """`{code, message, field}`, plus `ticket: "unreserved"` on every refusal the gateway made
+    before reserving the ticket (absent otherwise: reserved, or not known)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     code: ErrorCode
     message: str
     field: str | None = None
+    ticket: Literal["unreserved"] | None = None
+
+    @model_serializer(mode="wrap")
+    def _drop_absent_ticket(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if data.get("ticket") is None:
+            data.pop("ticket", None)
+        return data
 
 
 class ErrorBody(BaseModel):
@@ -85,15 +111,29 @@ class WireError(ZkCreditsError):
     """A request or reply that breaks the wire format or a payment rule, with its stable code."""
 
     def __init__(
-        self, code: ErrorCode, message: str, *, field: str | None = None, status: int | None = None
+        self,
+        code: ErrorCode,
+        message: str,
+        *,
+        field: str | None = None,
+        status: int | None = None,
+        unreserved: bool = False,
     ) -> None:
         super().__init__(message)
         self.code = code
         self.field = field
         self._status = status  # an HTTP status other than the code's (413 for a body too large)
+        self.unreserved = unreserved
 
     def body(self) -> ErrorBody:
-        return ErrorBody(error=ErrorDetail(code=self.code, message=str(self), field=self.field))
+        ticket: Literal["unreserved"] | None = UNRESERVED if self.unreserved else None
+        detail = ErrorDetail(code=self.code, message=str(self), field=self.field, ticket=ticket)
+        return ErrorBody(error=detail)
+
+    def before_reserve(self) -> WireError:
+        """This refusal was made before the ticket was reserved (marks it, returns it)."""
+        self.unreserved = True
+        return self
 
     @property
     def status(self) -> int:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from prover.demo import DemoError, StoryResult, run_story
+from prover.demo.agent import ON_PATH, ON_PATH_CALLS, READY
 from prover.demo.stack import running_stack
 
 pytestmark = pytest.mark.slow
@@ -43,13 +44,25 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> StoryResult:
 
 
 def test_every_call_of_the_agent_is_paid_and_the_costs_vary(story: StoryResult) -> None:
-    assert len(story.calls) == CALLS
-    assert len(story.prove_seconds) == CALLS  # one request proof per paid call, no retries
+    modes = Counter(c.mode for c in story.calls)
+    assert modes == {READY: CALLS, ON_PATH: ON_PATH_CALLS}
+    # one proof per call at least (ready proofs are remade when a new checkpoint is final)
+    assert len(story.prove_seconds) >= CALLS + ON_PATH_CALLS
     kinds = Counter(c.kind for c in story.calls)
     assert set(kinds) == {"chat", "stream", "embeddings"}
     costs = [c.cost for c in story.calls]
     assert all(c > 0 and c % 10 == 0 and c <= 1000 for c in costs)  # quantum 10, c_max 1000
     assert len(set(costs)) > 3
+
+
+def test_ready_proof_calls_are_much_faster_than_calls_proving_on_their_path(
+    story: StoryResult,
+) -> None:
+    """The same run, the same stack: what proving ahead of time takes off the call's path. The
+    bound is loose (a loaded machine); bench/latency.py measures the real ratio."""
+    ready = sorted(c.seconds for c in story.calls if c.mode == READY)
+    on_path = sorted(c.seconds for c in story.calls if c.mode == ON_PATH)
+    assert ready[len(ready) // 2] * 3 < on_path[len(on_path) // 2]
 
 
 def test_the_agent_gets_back_exactly_its_deposit_minus_its_charges(story: StoryResult) -> None:

@@ -1,4 +1,5 @@
-// Independent JavaScript reference for prover/crypto (circomlibjs, @zk-kit/lean-imt, ethers).
+// Independent JavaScript reference for prover/crypto (circomlibjs, @zk-kit/lean-imt, ethers,
+// @noble/curves for the one-time Ed25519 ticket keys).
 //
 //   node tests/vectors/crypto_reference.mjs generate > tests/vectors/crypto_vectors.json
 //   echo '{"ops": [...]}' | node tests/vectors/crypto_reference.mjs eval
@@ -13,6 +14,7 @@ import { buildBabyjub, buildEddsa, buildPoseidon } from "circomlibjs";
 import { LeanIMT } from "@zk-kit/lean-imt";
 import { AbiCoder, getAddress, keccak256 } from "ethers";
 import createBlakeHash from "blake-hash";
+import { ed25519 } from "@noble/curves/ed25519";
 
 const P = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 const TAG = { ID: 1n, LEAF: 2n, SLOPE: 3n, NULL: 4n, STATE: 5n, MSG: 6n, WD: 7n, ETA: 8n };
@@ -97,7 +99,7 @@ function u32(n) {
   return b;
 }
 
-function requestX({ method, path, body_hex, service_id, today, request_id_hex }) {
+function signedRequest({ method, path, body_hex, service_id, today, request_id_hex }) {
   const m = Buffer.from(method, "ascii");
   const p = Buffer.from(path, "ascii");
   const body = Buffer.from(body_hex, "hex");
@@ -106,11 +108,40 @@ function requestX({ method, path, body_hex, service_id, today, request_id_hex })
   const rid = Buffer.from(request_id_hex, "hex");
   if (rid.length !== 16) throw new Error("request id must be 16 bytes");
   const canonical = Buffer.concat([
-    Buffer.from("zkcredits/request/v1", "ascii"),
+    Buffer.from("zkcredits/signed-request/v1", "ascii"),
     u32(m.length), m, u32(p.length), p, u32(body.length), body, sid, day, rid,
   ]);
   const h = BigInt(keccak256(canonical)) % P;
-  return { canonical_hex: canonical.toString("hex"), h: str(h), x: str(H(TAG.MSG, h)) };
+  return { canonical_hex: canonical.toString("hex"), h: str(h) };
+}
+
+// One-time ticket keys (D5): strict RFC 8032 decoding by @noble/curves (zip215 off), small
+// order by the curve's own arithmetic, x = H(TAG_MSG, keccak256(DOMAIN_KEY ‖ pk) mod p).
+function ticketKey({ pk_hex }) {
+  let point = null;
+  try {
+    point = ed25519.ExtendedPoint.fromHex(pk_hex, false);
+  } catch {
+    return { canonical: false, small_order: false, x: null };
+  }
+  const small = point.isSmallOrder();
+  const pk = Buffer.from(pk_hex, "hex");
+  const h = BigInt(keccak256(Buffer.concat([Buffer.from("zkcredits/ticket-key/v1", "ascii"), pk]))) % P;
+  return { canonical: true, small_order: small, x: small ? null : str(H(TAG.MSG, h)) };
+}
+
+function ed25519Sign({ seed_hex, msg_hex }) {
+  const pk = Buffer.from(ed25519.getPublicKey(seed_hex)).toString("hex");
+  const sig = Buffer.from(ed25519.sign(msg_hex, seed_hex)).toString("hex");
+  return { pk_hex: pk, sig_hex: sig };
+}
+
+function ed25519Verify({ pk_hex, sig_hex, msg_hex }) {
+  try {
+    return ed25519.verify(sig_hex, msg_hex, pk_hex, { zip215: false });
+  } catch {
+    return false;
+  }
 }
 
 function note({ k, n, service_id, D, expiry, x, eta_index }) {
@@ -173,7 +204,10 @@ const OPS = {
     return fromPoint(acc);
   },
   note,
-  request_x: requestX,
+  signed_request: signedRequest,
+  ticket_key: ticketKey,
+  ed25519_sign: ed25519Sign,
+  ed25519_verify: ed25519Verify,
   service_id: ({ chain_id, address }) => {
     const enc = AbiCoder.defaultAbiCoder().encode(["uint256", "address"], [big(chain_id), getAddress(address)]);
     return str(BigInt(keccak256(enc)) % P);
@@ -236,11 +270,17 @@ function generateOps() {
     });
   }
   ops.push({
-    op: "request_x", method: "POST", path: "/v1/chat/completions?stream=true",
+    op: "signed_request", method: "POST", path: "/v1/chat/completions?stream=true",
     body_hex: Buffer.from('{"model":"m","messages":[]}').toString("hex"), service_id: r(), today: "20416",
     request_id_hex: "00112233445566778899aabbccddeeff",
   });
-  ops.push({ op: "request_x", method: "GET", path: "/", body_hex: "", service_id: "0", today: "0", request_id_hex: "ff".repeat(16) });
+  ops.push({ op: "signed_request", method: "GET", path: "/", body_hex: "", service_id: "0", today: "0", request_id_hex: "ff".repeat(16) });
+  for (let i = 0; i < 3; i++) {
+    const seed_hex = createHash("sha256").update(`zkcredits/vectors/ticket-key/${i}`).digest("hex");
+    const msg_hex = createHash("sha256").update(`zkcredits/vectors/ticket-msg/${i}`).digest("hex").repeat(i + 1);
+    ops.push({ op: "ed25519_sign", seed_hex, msg_hex });
+    ops.push({ op: "ticket_key", pk_hex: Buffer.from(ed25519.getPublicKey(seed_hex)).toString("hex") });
+  }
   ops.push({ op: "service_id", chain_id: "31337", address: "0x5fbdb2315678afecb367f032d93f642f64180aa3" });
   ops.push({ op: "service_id", chain_id: "1", address: "0x000000000000000000000000000000000000dEaD" });
   return ops;

@@ -2,7 +2,8 @@
 
 `Wallet` is the API (see `wallet.py`); `models` the typed records; `sealing` + `journal` +
 `store` the on-disk format; `ledger` the note state machine; `tickets` the pure ticket rules
-(fresh note, next ticket); `replies` the check of a gateway reply; `recovery` the walk of
+(fresh note, the next ticket's one-time key, sending a request on it); `replies` the check of a
+gateway reply; `recovery` the walk of
 `GET /state/{nullifier}`; `transfer` export and import.
 """
 
@@ -21,6 +22,7 @@ from prover.client.wallet.errors import (
     WalletClosedError,
     WalletError,
     WalletExistsError,
+    WalletFormatError,
     WalletNotFoundError,
     WrongPassphraseError,
 )
@@ -29,9 +31,9 @@ from prover.client.wallet.models import (
     Note,
     NoteState,
     NoteStatus,
-    PendingTicket,
     ServiceParams,
     StoredRequest,
+    Ticket,
     WalletContents,
 )
 from prover.client.wallet.recovery import FetchState, RecoveredNote, recover_note, restore_note
@@ -57,10 +59,10 @@ __all__ = [
     "NoteState",
     "NoteStatus",
     "NoteStatusError",
-    "PendingTicket",
     "RecoveredNote",
     "ServiceParams",
     "StoredRequest",
+    "Ticket",
     "TicketBoundError",
     "UnknownNoteError",
     "Wallet",
@@ -68,6 +70,7 @@ __all__ = [
     "WalletContents",
     "WalletError",
     "WalletExistsError",
+    "WalletFormatError",
     "WalletNotFoundError",
     "WrongPassphraseError",
     "next_state",

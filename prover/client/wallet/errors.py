@@ -46,11 +46,16 @@ class NoteBusyError(WalletError):
 
 
 class TicketBoundError(WalletError):
-    """The note's current ticket is already bound to a different request; retry that one."""
+    """A request is in flight on the note's ticket: settle it (resend it) before another one."""
+
+
+class WalletFormatError(WalletError):
+    """The wallet file was written in a format this code does not read (e.g. format 1, protocol
+    v2, whose tickets were bound to one request); no file was modified."""
 
 
 class NoPendingTicketError(WalletError):
-    """`complete_call` without a pending ticket for the note."""
+    """`complete_call` or `release_call` without a matching ticket or request in flight."""
 
 
 class InsufficientCreditError(WalletError):

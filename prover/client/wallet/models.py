@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from prover.crypto import L, Opening, RequestFields
+from prover.crypto import L, Opening, RequestFields, canonical_request
 from prover.crypto import service_id as derive_service_id
 from prover.crypto.errors import CryptoError
 from prover.wire.fields import Amount, FieldElement, Hash32, RequestId
@@ -32,6 +32,9 @@ from prover.wire.points import WirePoint, WireSignature
 from prover.wire.response import PaymentResponse
 
 TICKET_LIMIT: Final[int] = 1 << 32
+WALLET_FORMAT: Final[int] = 2
+"""Contents format: 2 = protocol v3 (one-time ticket keys). Format 1 (v2: tickets bound to one
+request) is refused with `WalletFormatError`."""
 ZERO_HASH: Final[bytes] = bytes(32)
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
@@ -143,7 +146,8 @@ class NoteState(BaseModel):
 
 
 class StoredRequest(BaseModel):
-    """The fields of a bound request, kept so a retry sends exactly the same bytes (D5)."""
+    """A request journalled on a ticket before it is sent, kept so a resend carries exactly the
+    same signed bytes (D5; Ed25519 signatures are deterministic, so the signature is the same)."""
 
     model_config = _FROZEN
 
@@ -173,25 +177,45 @@ class StoredRequest(BaseModel):
             request_id=self.request_id,
         )
 
+    def canonical(self, service_id: int) -> bytes:
+        """The exact bytes the ticket key signs for this request (D5)."""
+        return canonical_request(self.fields(service_id))
 
-class PendingTicket(BaseModel):
-    """Ticket `n` of a note, durably bound to one request before its proof is sent.
 
-    `canonical` is the exact D5 byte string `x` hashes; a retry must reproduce it byte for byte.
+class Ticket(BaseModel):
+    """A note's next ticket `n` (PROTOCOL v3 §8): its one-time Ed25519 key, fixed before any
+    proof of the ticket can leave, so the ticket's share `(x, y, nullifier)` never changes.
+
+    `secret` is the key's 32-byte seed, sealed in the wallet like `k`. `request` is the request
+    in flight on the ticket (journalled before it is sent; cleared when a refusal proves the
+    gateway did not reserve the ticket, or by the reply). `shown` is true once a request on the
+    ticket may have left the machine: its share `(x, y)` is then known to the gateway, so an exit
+    must never publish another share of this ticket (it exits with `pending = 1` unless the
+    ticket gets served first).
     """
 
     model_config = _FROZEN
 
-    note_id: FieldElement
     n: int = Field(ge=0, lt=TICKET_LIMIT)
-    request: StoredRequest
-    canonical: B64Bytes
+    secret: B64Bytes = Field(repr=False)
+    pk: B64Bytes
     x: FieldElement
     nullifier: FieldElement
+    request: StoredRequest | None = None
+    shown: bool = False
+
+    @property
+    def in_flight(self) -> bool:
+        return self.request is not None
+
+    @property
+    def share_revealed(self) -> bool:
+        """A request on this ticket is in flight or may have been seen by the gateway."""
+        return self.shown or self.request is not None
 
 
 class Note(BaseModel):
-    """One note: its secret, pinned service, deposit, status, signed state and pending ticket."""
+    """One note: its secret, pinned service, deposit, status, signed state and next ticket."""
 
     model_config = _FROZEN
 
@@ -201,7 +225,7 @@ class Note(BaseModel):
     status: NoteStatus
     deposit: DepositInfo | None = None
     state: NoteState
-    pending: PendingTicket | None = None
+    ticket: Ticket | None = None
     evidence_hash: Hash32 | None = None
     last_reply: PaymentResponse | None = None
 
@@ -217,13 +241,24 @@ class Note(BaseModel):
         """The circuit's solvency rule for the next call: C + c_max + P + reserve ≤ D."""
         return self.deposit is not None and self.balance >= self.service.c_max
 
+    @property
+    def in_flight(self) -> StoredRequest | None:
+        """The request in flight on the next ticket (its outcome unknown), if any."""
+        return None if self.ticket is None else self.ticket.request
+
+    @property
+    def share_shown(self) -> bool:
+        """The next ticket's share may be known to the gateway (a request in flight, or one
+        sent and refused): an exit must then skip that ticket (`pending = 1`)."""
+        return self.ticket is not None and self.ticket.share_revealed
+
 
 class WalletContents(BaseModel):
     """Everything the main file holds; `journal_seq` is the last journal record folded in."""
 
     model_config = _FROZEN
 
-    format: int = Field(default=1, ge=1, le=1)
+    format: int = Field(default=WALLET_FORMAT, ge=WALLET_FORMAT, le=WALLET_FORMAT)
     notes: dict[str, Note] = Field(default_factory=dict)
     journal_seq: int = Field(default=0, ge=0)
 

@@ -7,13 +7,15 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from prover.client.wallet.models import (
+    TICKET_LIMIT,
     DepositInfo,
     Note,
     NoteState,
     NoteStatus,
-    PendingTicket,
+    StoredRequest,
+    Ticket,
 )
-from prover.wire.fields import FieldElement, Hash32
+from prover.wire.fields import FieldElement, Hash32, RequestId
 from prover.wire.response import PaymentResponse
 
 _FROZEN = ConfigDict(extra="forbid", frozen=True)
@@ -42,12 +44,48 @@ class DepositRecorded(BaseModel):
     deposit: DepositInfo
 
 
-class TicketBound(BaseModel):
-    """Written before a proof for ticket `pending.n` leaves the machine."""
+class TicketKeyed(BaseModel):
+    """The note's next ticket got its one-time key: written before any proof of the ticket can
+    leave the machine, so the ticket has one key (one share) for good."""
 
     model_config = _FROZEN
-    kind: Literal["ticket_bound"] = "ticket_bound"
-    pending: PendingTicket
+    kind: Literal["ticket_keyed"] = "ticket_keyed"
+    note_id: FieldElement
+    ticket: Ticket
+
+
+class RequestBound(BaseModel):
+    """A request is about to be sent on ticket `n` (written before it is sent)."""
+
+    model_config = _FROZEN
+    kind: Literal["request_bound"] = "request_bound"
+    note_id: FieldElement
+    n: int = Field(ge=0, lt=TICKET_LIMIT)
+    request: StoredRequest
+
+
+class RequestReleased(BaseModel):
+    """The request in flight on ticket `n` is over without a reply: the gateway proved it did
+    not reserve the ticket (`sent` true), or it was never sent (`sent` false). The ticket, its
+    key and its share stay; the next request may use them."""
+
+    model_config = _FROZEN
+    kind: Literal["request_released"] = "request_released"
+    note_id: FieldElement
+    n: int = Field(ge=0, lt=TICKET_LIMIT)
+    request_id: RequestId
+    sent: bool
+    reason: str = Field(max_length=200)
+
+
+class TicketAdopted(BaseModel):
+    """An import brought the note's next ticket (same key, or a key where there was none) with
+    its in-flight request and whether its share was shown (`ledger.merge_tickets`)."""
+
+    model_config = _FROZEN
+    kind: Literal["ticket_adopted"] = "ticket_adopted"
+    note_id: FieldElement
+    ticket: Ticket
 
 
 class CallCompleted(BaseModel):
@@ -69,7 +107,15 @@ class StatusChanged(BaseModel):
 
 
 Record = Annotated[
-    NoteAdded | NoteReplaced | DepositRecorded | TicketBound | CallCompleted | StatusChanged,
+    NoteAdded
+    | NoteReplaced
+    | DepositRecorded
+    | TicketKeyed
+    | RequestBound
+    | RequestReleased
+    | TicketAdopted
+    | CallCompleted
+    | StatusChanged,
     Field(discriminator="kind"),
 ]
 

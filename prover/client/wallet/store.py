@@ -10,6 +10,7 @@ the two steps is harmless because replay skips records the main file already hol
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -21,6 +22,7 @@ from prover.client.wallet.errors import (
     CorruptWalletError,
     WalletError,
     WalletExistsError,
+    WalletFormatError,
     WalletNotFoundError,
 )
 from prover.client.wallet.fsutil import atomic_replace, fsync_dir, read_bytes
@@ -33,7 +35,7 @@ from prover.client.wallet.journal import (
     seal_frame,
 )
 from prover.client.wallet.locks import WalletLock, lock_dir
-from prover.client.wallet.models import WalletContents
+from prover.client.wallet.models import WALLET_FORMAT, WalletContents
 from prover.client.wallet.records import ENTRY, Entry, Record
 from prover.client.wallet.sealing import (
     FileKind,
@@ -62,7 +64,24 @@ def _file_id(path: Path) -> _FileId:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
+def _format_of(plain: bytes) -> object:
+    try:
+        data = json.loads(plain)
+    except ValueError:
+        return None
+    return data.get("format") if isinstance(data, dict) else None
+
+
 def decode_contents(plain: bytes, what: str) -> WalletContents:
+    found = _format_of(plain)
+    if isinstance(found, int) and found != WALLET_FORMAT:
+        raise WalletFormatError(
+            f"{what} is in wallet format {found}; this version reads format {WALLET_FORMAT} "
+            "(protocol v3: one-time ticket keys). Format 1 tickets were bound to one request "
+            "(protocol v2): exit those notes with the release that wrote them, or restore each "
+            "note from its secret (`zkcredits client recover --secret-file`) into a new wallet",
+            field="format",
+        )
     try:
         return WalletContents.model_validate_json(plain)
     except ValidationError as exc:

@@ -1,8 +1,10 @@
-"""A note's genesis and the rules for binding its next ticket (pure: no file, no lock).
+"""A note's genesis, its next ticket's one-time key, and the rules for sending a request on
+it (pure: no file, no lock).
 
 A new note draws a fresh secret `k` and starts at the genesis opening (PROTOCOL §5). Its next
-ticket may be bound to a request only while the note is active, unexpired and solvent for the
-request's service (§6 rows 2 and 4), and only to a request whose `x ≠ 0` (§6 row 7, §8).
+ticket gets a fresh Ed25519 key (`x = H(pk) ≠ 0`, v3 §8) before any proof of it exists. A request
+may be sent on the ticket only while the note is active, unexpired and solvent for the request's
+service (§6 rows 2 and 4).
 """
 
 from __future__ import annotations
@@ -19,13 +21,12 @@ from prover.client.wallet.models import (
     Note,
     NoteState,
     NoteStatus,
-    PendingTicket,
     ServiceParams,
     StoredRequest,
+    Ticket,
 )
 from prover.client.wallet.replies import ticket_nullifier
-from prover.crypto import P, RequestFields, commit, genesis_opening, note_id
-from prover.crypto import request_x as compute_x
+from prover.crypto import P, RequestFields, TicketKey, commit, genesis_opening, note_id
 
 
 def fresh_note(service: ServiceParams) -> Note:
@@ -56,20 +57,24 @@ def refusal(note: Note, service_id: int, today: int) -> WalletError | None:
     return None
 
 
-def new_ticket(note: Note, request: RequestFields, canonical: bytes) -> PendingTicket:
-    """The note's next ticket bound to `request` (whose canonical bytes are `canonical`), or
-    the reason it cannot be bound."""
+def new_ticket(note: Note) -> Ticket:
+    """The note's next ticket with a fresh one-time key (`TicketKey.generate` draws again in the
+    ≈ 2^-254 case x = 0)."""
+    if note.status is not NoteStatus.ACTIVE:
+        raise NoteStatusError(f"note {note.id} is {note.status}; it cannot pay", field="status")
+    key = TicketKey.generate()
+    return Ticket(
+        n=note.state.n,
+        secret=key.secret,
+        pk=key.pk,
+        x=key.x,
+        nullifier=ticket_nullifier(note.k, note.state.n, note.service.service_id),
+    )
+
+
+def request_for(note: Note, request: RequestFields) -> StoredRequest:
+    """`request` as journalled on the note's ticket, or the reason it cannot be sent now."""
     reason = refusal(note, request.service_id, request.today)
     if reason is not None:
         raise reason
-    x = compute_x(request)
-    if x == 0:
-        raise WalletError("request hashes to x = 0; draw a new request id", field="x")
-    return PendingTicket(
-        note_id=note.id,
-        n=note.state.n,
-        request=StoredRequest.of(request),
-        canonical=canonical,
-        x=x,
-        nullifier=ticket_nullifier(note.k, note.state.n, note.service.service_id),
-    )
+    return StoredRequest.of(request)

@@ -3,11 +3,13 @@
 An export file has the main-file format (kind `EXPORT`, its own salt and uid, no journal). Import
 merges note by note and never moves a state backwards:
 
-- a note the wallet lacks is added as it is (pending ticket included);
+- a note the wallet lacks is added as it is (its next ticket's key and in-flight request
+  included: a ticket's one-time key must survive, or a second key would make a second share);
 - a note whose imported state is further along (larger n) replaces the local copy;
-- at the same n, an imported pending ticket is adopted if the local copy has none; two different
-  pending requests on one ticket are an `ImportConflictError` (nothing is imported);
-- otherwise the local copy is kept.
+- at the same n, an imported ticket key is adopted if the local copy has none, then its in-flight
+  request if the local copy has none; two different keys for one ticket, or two different
+  in-flight requests on it, are an `ImportConflictError` (nothing is imported);
+- otherwise the local copy is kept (what was shown stays shown).
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from pydantic import BaseModel, ConfigDict
 
 from prover.client.wallet import ledger
 from prover.client.wallet.errors import ImportConflictError, UnknownNoteError
+from prover.client.wallet.ledger import merge_tickets
 from prover.client.wallet.models import Note, NoteStatus, WalletContents
-from prover.client.wallet.records import NoteAdded, NoteReplaced, Record, TicketBound
+from prover.client.wallet.records import NoteAdded, NoteReplaced, Record, TicketAdopted
 from prover.client.wallet.sealing import FileKind, KdfParams
 from prover.client.wallet.store import WalletStore, read_sealed, write_sealed
 
@@ -78,21 +81,38 @@ def plan_import(
         elif note.state.n > local.state.n:
             records.append(NoteReplaced(note=_merge(local, note)))
             advanced.append(note.id)
-        elif note.state.n == local.state.n and note.pending is not None:
-            if local.pending is None:
-                records.append(TicketBound(pending=note.pending))
-                advanced.append(note.id)
-            elif local.pending.canonical != note.pending.canonical:
-                raise ImportConflictError(
-                    f"note {note.id}: ticket {note.state.n} is bound to different requests in the "
-                    "wallet and in the import",
-                    field="pending",
-                )
-            else:
-                kept.append(note.id)
+        elif note.state.n == local.state.n and note.ticket is not None:
+            adopted = _adopt_ticket(local, note)
+            records.extend(adopted)
+            (advanced if adopted else kept).append(note.id)
         else:
             kept.append(note.id)
     return records, ImportReport(added=added, advanced=advanced, kept=kept)
+
+
+def _adopt_ticket(local: Note, incoming: Note) -> list[Record]:
+    """The record that brings the local note's next ticket up to the imported one (same n)."""
+    theirs = incoming.ticket
+    assert theirs is not None
+    ours = local.ticket
+    if ours is not None and ours.pk != theirs.pk:
+        raise ImportConflictError(
+            f"note {local.id}: ticket {local.state.n} has two different one-time keys in the "
+            "wallet and in the import (each may have shown its share)",
+            field="ticket",
+        )
+    if (
+        ours is not None
+        and None not in (ours.request, theirs.request)
+        and (ours.request != theirs.request)
+    ):
+        raise ImportConflictError(
+            f"note {local.id}: ticket {local.state.n} has different requests in flight in the "
+            "wallet and in the import",
+            field="request",
+        )
+    merged = merge_tickets(ours, theirs)
+    return [] if merged == ours else [TicketAdopted(note_id=local.id, ticket=merged)]
 
 
 def import_notes(store: WalletStore, path: Path, passphrase: str) -> ImportReport:

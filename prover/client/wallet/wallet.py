@@ -1,14 +1,18 @@
-"""`Wallet`: the user's notes, their signed states and pending tickets, crash-safe on disk.
+"""`Wallet`: the user's notes, their signed states and next tickets, crash-safe on disk.
 
-A paid call on a note goes::
+A paid call on a note goes (PROTOCOL v3)::
 
-    with wallet.lease(note_id):                      # one call per note, across processes
-        ticket = wallet.begin_call(note_id, request)  # durably binds ticket n to this request
-        ... prove ticket.n, send exactly ticket.canonical's request, get a PaymentResponse ...
+    ticket = wallet.key_ticket(note_id)               # the ticket's one-time key, journalled once
+    ... a proof of ticket n for x = H(ticket.pk) may be made now, ahead of any request ...
+    with wallet.lease(note_id):                       # one call per note, across processes
+        ticket = wallet.begin_call(note_id, request)  # journals the request BEFORE it is sent
+        ... sign the request with the ticket key, send it with the proof ...
         wallet.complete_call(note_id, response)       # verifies, then commits (n+1, C+cost, …)
+        # or, when the gateway proved it did not reserve the ticket (or nothing was sent):
+        wallet.release_call(note_id, request_id, sent=..., reason=...)  # the ticket is free again
 
-After a crash or timeout, `pending(note_id)` returns the bound request; resend exactly it
-(`ticket.request.fields(service_id)`), never a new request on that ticket.
+After a crash or timeout the request stays in flight (`in_flight(note_id)`): resend exactly it
+before anything else; the ticket's key, and so its share, never change.
 """
 
 from __future__ import annotations
@@ -31,8 +35,8 @@ from prover.client.wallet.models import (
     Note,
     NoteState,
     NoteStatus,
-    PendingTicket,
     ServiceParams,
+    Ticket,
 )
 from prover.client.wallet.records import (
     CallCompleted,
@@ -40,16 +44,18 @@ from prover.client.wallet.records import (
     NoteAdded,
     NoteReplaced,
     Record,
+    RequestBound,
+    RequestReleased,
     StatusChanged,
-    TicketBound,
+    TicketKeyed,
 )
 from prover.client.wallet.recovery import FetchState, walk
 from prover.client.wallet.replies import next_state
 from prover.client.wallet.sealing import KdfParams
 from prover.client.wallet.store import WalletStore
-from prover.client.wallet.tickets import fresh_note, new_ticket, refusal
+from prover.client.wallet.tickets import fresh_note, new_ticket, refusal, request_for
 from prover.client.wallet.transfer import ImportReport, export_notes, import_notes
-from prover.crypto import RequestFields, canonical_request
+from prover.crypto import RequestFields
 from prover.wire.fields import Hash32
 from prover.wire.response import PaymentResponse
 
@@ -128,20 +134,34 @@ class Wallet:
         with self._locked() as store:
             return _get(store, note_id)
 
-    def pending(self, note_id: int) -> PendingTicket | None:
-        """The ticket bound to a request but not yet answered, if any (retry exactly it)."""
-        return self.note(note_id).pending
+    def in_flight(self, note_id: int) -> Ticket | None:
+        """The note's ticket if a request is in flight on it (resend exactly that request)."""
+        ticket = self.note(note_id).ticket
+        return ticket if ticket is not None and ticket.request is not None else None
 
-    def payable_notes(self, service_id: int, today: int) -> list[Note]:
-        """Notes of this service that can bind a new call today (active, unexpired, solvent, no
-        pending ticket); the caller picks one at random per call (PROTOCOL §13)."""
+    def payable_notes(
+        self, service_id: int, today: int, *, with_in_flight: bool = False
+    ) -> list[Note]:
+        """Notes of this service that can pay a new call today (active, unexpired, solvent, no
+        request in flight; with `with_in_flight`, also those whose in-flight request must be
+        settled first); the caller picks one at random per call (PROTOCOL §13)."""
         with self._locked() as store:
             return [
                 note
                 for key in sorted(store.contents.notes)
                 if (note := store.contents.notes[key]).service.service_id == service_id
-                and note.pending is None
+                and (with_in_flight or note.in_flight is None)
                 and refusal(note, service_id, today) is None
+            ]
+
+    def notes_in_flight(self, service_id: int) -> list[Note]:
+        """Notes of this service with a request in flight (whatever their status)."""
+        with self._locked() as store:
+            return [
+                note
+                for key in sorted(store.contents.notes)
+                if (note := store.contents.notes[key]).service.service_id == service_id
+                and note.in_flight is not None
             ]
 
     def balance(self, note_id: int) -> int:
@@ -174,41 +194,79 @@ class Wallet:
         with self._leases.lease(note_id):
             yield
 
-    def begin_call(self, note_id: int, request: RequestFields) -> PendingTicket:
-        """Durably bind the note's next ticket to `request` before any proof is sent.
-
-        Returns the existing ticket if it is already bound to exactly this request;
-        `TicketBoundError` if it is bound to a different one.
-        """
-        with self.lease(note_id), self._locked() as store:
+    def key_ticket(self, note_id: int) -> Ticket:
+        """The note's next ticket with its one-time key, drawn and journalled now if it has none
+        (before any proof of it can leave the machine). Takes no note lease: the journal rule
+        "one key per ticket" makes concurrent callers agree on the first key."""
+        with self._locked() as store:
             note = _get(store, note_id)
-            canonical = canonical_request(request)
-            if note.pending is not None:
-                if note.pending.canonical == canonical:
-                    return note.pending
-                raise TicketBoundError(
-                    f"ticket {note.pending.n} of note {note_id} is bound to another request; "
-                    "retry that request",
-                    field="request",
-                )
-            ticket = new_ticket(note, request, canonical)
-            crashpoints.reached("begin_call.before_record")
-            store.append(TicketBound(pending=ticket))
-            crashpoints.reached("begin_call.after_record")
+            if note.ticket is not None:
+                return note.ticket
+            ticket = new_ticket(note)
+            crashpoints.reached("key_ticket.before_record")
+            store.append(TicketKeyed(note_id=note_id, ticket=ticket))
+            crashpoints.reached("key_ticket.after_record")
             return ticket
 
+    def begin_call(self, note_id: int, request: RequestFields) -> Ticket:
+        """Journal `request` on the note's next ticket BEFORE it is sent; return the ticket.
+
+        The ticket's key is drawn first if needed. The same request again returns the same
+        ticket (a resend); another one while a request is in flight is `TicketBoundError`.
+        """
+        with self.lease(note_id), self._locked() as store:
+            self.key_ticket(note_id)
+            note = _get(store, note_id)
+            assert note.ticket is not None
+            if note.ticket.request is not None:
+                if note.ticket.request.fields(note.service.service_id) == request:
+                    return note.ticket
+                raise TicketBoundError(
+                    f"a request is in flight on ticket {note.ticket.n} of note {note_id}; "
+                    "resend it (or have it refused) before another one",
+                    field="request",
+                )
+            stored = request_for(note, request)
+            crashpoints.reached("begin_call.before_record")
+            store.append(RequestBound(note_id=note_id, n=note.ticket.n, request=stored))
+            crashpoints.reached("begin_call.after_record")
+            ticket = _get(store, note_id).ticket
+            assert ticket is not None
+            return ticket
+
+    def release_call(self, note_id: int, request_id: bytes, *, sent: bool, reason: str) -> Ticket:
+        """The in-flight request is over without a reply: the gateway refused it before any
+        reservation (`sent`), or it never left (`sent=False`). The ticket (key, share) stays
+        for the next request. `NoPendingTicketError` if that request is not in flight."""
+        with self.lease(note_id), self._locked() as store:
+            note = _get(store, note_id)
+            ticket = note.ticket
+            if ticket is None or ticket.request is None or ticket.request.request_id != request_id:
+                raise NoPendingTicketError(
+                    f"no such request in flight on note {note_id}", field="request_id"
+                )
+            record = RequestReleased(
+                note_id=note_id, n=ticket.n, request_id=request_id, sent=sent, reason=reason[:200]
+            )
+            crashpoints.reached("release_call.before_record")
+            store.append(record)
+            crashpoints.reached("release_call.after_record")
+            released = _get(store, note_id).ticket
+            assert released is not None
+            return released
+
     def complete_call(self, note_id: int, response: PaymentResponse) -> NoteState:
-        """Verify a reply for the pending ticket and commit the new signed state atomically.
+        """Verify a reply for the note's ticket and commit the new signed state atomically.
 
         Idempotent: completing again with the reply already committed returns that state.
         On p > 0 the note is halted and the evidence hash kept.
         """
         with self.lease(note_id), self._locked() as store:
             note = _get(store, note_id)
-            if note.pending is None:
+            if note.ticket is None:
                 if response == note.last_reply:
                     return note.state
-                raise NoPendingTicketError(f"note {note_id} has no pending ticket", field="note_id")
+                raise NoPendingTicketError(f"note {note_id} has no keyed ticket", field="note_id")
             state = next_state(note.k, note.id, note.service, note.state, response)
             record = CallCompleted(note_id=note_id, reply=response, state=state)
             crashpoints.reached("complete_call.before_record")
@@ -219,14 +277,15 @@ class Wallet:
     def resync(self, note_id: int, fetch_state: FetchState) -> NoteState:
         """Catch a note up with the gateway through `GET /state/{nullifier}`.
 
-        Completes a pending ticket whose reply was lost, then follows any later served tickets
-        (a wallet restored from an old backup). Every reply is verified like a live one.
-        Network calls run under the note's lease but outside the wallet-wide lock.
+        Completes the next ticket if the gateway served it (a reply lost in flight, or a request
+        released in error), then follows any later served tickets (a wallet restored from an old
+        backup). Every reply is verified like a live one. Network calls run under the note's
+        lease but outside the wallet-wide lock.
         """
         with self.lease(note_id):
             note = self.note(note_id)
-            if note.pending is not None:
-                reply = fetch_state(note.pending.nullifier)
+            if note.ticket is not None:
+                reply = fetch_state(note.ticket.nullifier)
                 if reply is None:
                     return note.state
                 self.complete_call(note_id, reply)
@@ -236,7 +295,7 @@ class Wallet:
                 return state
             with self._locked() as store:
                 current = _get(store, note_id)
-                if current.state != note.state or current.pending is not None:
+                if current.state != note.state or current.ticket is not None:
                     return current.state  # changed meanwhile (status changes keep the state)
                 update: dict[str, object] = {"state": state, "last_reply": None}
                 if evidence is not None:

@@ -1,7 +1,9 @@
-"""§6 step 1: every public input of a payment against the vault, the chain view and the request.
+"""§6 step 1: every public input of a payment against the vault, the chain view, the ticket's
+one-time key and the request as received (PROTOCOL v3 §6, §8).
 
 Pure checks, cheap, run before the proof is verified. Each failure is a `WireError` with its
-stable code (D8); a stale root never echoes the root the client used.
+stable code (D8); a stale root never echoes the root the client used. The pipeline marks every
+one of them `ticket: "unreserved"` (nothing is reserved before §6 step 3).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from dataclasses import dataclass
 
 from prover.crypto.babyjub import Point
 from prover.crypto.errors import CryptoError
-from prover.crypto.request_hash import RequestFields, request_digest, request_x, x_of_digest
+from prover.crypto.request_hash import RequestFields, canonical_request, digest_of_canonical
+from prover.crypto.ticket_key import verify_signature, x_of_pk
 from prover.gateway.ports import ChainView
 from prover.pricing import preflight
 from prover.pricing.errors import PreflightRefused
@@ -114,17 +117,28 @@ def bound_request(
         raise _bad(f"the request cannot be bound: {exc}", "request") from exc
 
 
-def expected_x(request: ReceivedRequest, payment: PaymentSignature, service_id: int) -> int:
-    """`request_x` (D5) recomputed from exactly what was received."""
-    return request_x(bound_request(request, payment, service_id))
+def check_key(payment: PaymentSignature) -> None:
+    """The one-time key `pk` hashes to the proof's `x` (D5): the key is the ticket's."""
+    p = payment.payload
+    if x_of_pk(p.pk) != p.x:
+        raise WireError(
+            ErrorCode.KEY_MISMATCH, "pk does not hash to the proof's x", field="payload.pk"
+        )
 
 
-def check_x(request: ReceivedRequest, payment: PaymentSignature, service_id: int) -> int:
-    """Refuse a payment whose `x` is not this request's; return the request digest `h` (D5)."""
-    digest = request_digest(bound_request(request, payment, service_id))
-    if x_of_digest(digest) != payment.payload.x:  # request_x (D5), `h` hashed once
-        raise _bad("x does not match the request as received (method, path, body, day, id)", "x")
-    return digest
+def check_signature(request: ReceivedRequest, payment: PaymentSignature, service_id: int) -> int:
+    """The ticket key signed exactly what was received (method, raw target, body bytes, service,
+    day, request id); returns the digest `h` of those bytes (the request's identity, D5)."""
+    canonical = canonical_request(bound_request(request, payment, service_id))
+    p = payment.payload
+    if not verify_signature(p.pk, p.signature, canonical):
+        raise WireError(
+            ErrorCode.INVALID_SIGNATURE,
+            "the ticket key's signature does not cover this request (method, path, body, "
+            "day, id) as received",
+            field="payload.signature",
+        )
+    return digest_of_canonical(canonical)
 
 
 def check_work_cap(

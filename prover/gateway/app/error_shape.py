@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from prover.gateway.app.responses import error_body, error_response
+from prover.gateway.app.responses import error_response
 from prover.wire.errors import ErrorCode, WireError
 
 
@@ -23,7 +23,7 @@ def install_error_handlers(app: FastAPI) -> None:
         message = str(exc.detail) if exc.detail else "request refused"
         field = "path" if exc.status_code in (404, 405) else None
         return error_response(
-            WireError(ErrorCode.BAD_REQUEST, message, field=field),
+            WireError(ErrorCode.BAD_REQUEST, message, field=field, unreserved=True),
             status=exc.status_code,
             headers=dict(exc.headers) if exc.headers else None,
         )
@@ -34,7 +34,9 @@ def install_error_handlers(app: FastAPI) -> None:
         loc = [str(part) for part in first.get("loc", ()) if part not in ("query", "path", "body")]
         field = ".".join(loc) or None
         message = f"{field}: {first.get('msg', 'invalid')}" if field else "invalid request"
-        return error_response(WireError(ErrorCode.BAD_REQUEST, message, field=field), status=422)
+        return error_response(
+            WireError(ErrorCode.BAD_REQUEST, message, field=field, unreserved=True), status=422
+        )
 
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
@@ -47,7 +49,10 @@ class JsonErrorH11Protocol(H11Protocol):
     def send_400_response(self, msg: str) -> None:
         import h11
 
-        body = error_body(ErrorCode.BAD_REQUEST, f"{msg} (headers too large or malformed)")
+        error = WireError(
+            ErrorCode.BAD_REQUEST, f"{msg} (headers too large or malformed)", unreserved=True
+        )
+        body = error.body().model_dump_json().encode()
         headers = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode("ascii")),

@@ -236,11 +236,15 @@ def create_app(
                     ErrorCode.BAD_REQUEST,
                     f"{request.method} {target.split('?')[0]} is not sold",
                     field="path",
+                    unreserved=True,
                 )
             )
         if len(request.headers.getlist(HEADER_SIGNATURE)) > 1:
             raise WireError(
-                ErrorCode.BAD_REQUEST, "one PAYMENT-SIGNATURE per request", field="header"
+                ErrorCode.BAD_REQUEST,
+                "one PAYMENT-SIGNATURE per request",
+                field="header",
+                unreserved=True,
             )
         if header is None:
             return limited() or payment_required(
@@ -251,10 +255,14 @@ def create_app(
                 WireError(
                     ErrorCode.UPSTREAM_UNAVAILABLE,
                     "the upstream does not answer; the ticket was not reserved: retry later",
+                    unreserved=True,
                 ),
                 headers={"Retry-After": str(max(1, int(upstream_monitor.interval)))},
             )
-        body = await read_body(request, settings.max_body_bytes)
+        try:
+            body = await read_body(request, settings.max_body_bytes)
+        except WireError as exc:
+            raise exc.before_reserve() from None  # nothing of the payment was looked at yet
         received = checks.ReceivedRequest(
             request.method, target, body, request.headers.get("content-type")
         )

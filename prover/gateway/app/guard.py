@@ -77,6 +77,7 @@ class Guard:
                     ErrorCode.BAD_REQUEST,
                     f"headers exceed {self.max_header_bytes} bytes",
                     field="headers",
+                    unreserved=True,
                 )
             )
         if scope.get("path") != "/healthz" and not self.chain.is_synced():
@@ -84,6 +85,7 @@ class Guard:
                 WireError(
                     ErrorCode.CHAIN_UNAVAILABLE,
                     "the gateway's view of the chain is not synced; retry later",
+                    unreserved=True,
                 ),
                 headers={"Retry-After": "1"},
             )

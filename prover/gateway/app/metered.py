@@ -17,6 +17,7 @@ from prover.gateway.app.verify import VerifyFn
 from prover.gateway.ports import PolicyDecision
 from prover.gateway.store import (
     DoubleSpend,
+    EAnonMismatch,
     InProgress,
     Kind,
     NullifierRecord,
@@ -26,6 +27,7 @@ from prover.gateway.store import (
     Retry,
     Status,
     StoredReply,
+    TicketReserved,
 )
 from prover.gateway.store.logic import Row
 
@@ -34,6 +36,8 @@ _OUTCOMES: dict[type, str] = {
     Retry: "retry",
     InProgress: "in_progress",
     DoubleSpend: "double_spend",
+    TicketReserved: "ticket_reserved",
+    EAnonMismatch: "e_anon_mismatch",
 }
 
 
@@ -64,8 +68,10 @@ class MeteredStore(NullifierStore):
         self.backend = inner.backend
         self._m = metrics
 
-    def reserve(self, nullifier: int, x: int, y: int, e_anon: tuple[int, int]) -> ReserveOutcome:
-        outcome = super().reserve(nullifier, x, y, e_anon)
+    def reserve(
+        self, nullifier: int, x: int, y: int, e_anon: tuple[int, int], request_digest: int
+    ) -> ReserveOutcome:
+        outcome = super().reserve(nullifier, x, y, e_anon, request_digest)
         self._m.paid_calls.labels(outcome=_OUTCOMES.get(type(outcome), "other")).inc()
         return outcome
 

@@ -24,7 +24,7 @@ def error_response(
     error: WireError, *, status: int | None = None, headers: dict[str, str] | None = None
 ) -> Response:
     return Response(
-        error_body(error.code, str(error), error.field),
+        error.body().model_dump_json().encode(),
         status_code=status if status is not None else error.status,
         media_type=JSON,
         headers=headers,
@@ -47,8 +47,12 @@ def payment_event(nullifier: int, reply: StoredReply) -> bytes:
     return f"event: {SSE_PAYMENT_EVENT}\ndata: {value}\n\n".encode("ascii")
 
 
-def unavailable(message: str) -> Response:
-    """503 (not synced yet, or an internal failure): retry the same request later."""
+def unavailable(message: str, *, unreserved: bool = False) -> Response:
+    """503 (not synced yet, or an internal failure): retry the same request later.
+    `unreserved`: refused before any ticket could be reserved (not synced); an internal failure
+    may have happened after the reservation, so it does not say so."""
     return error_response(
-        WireError(ErrorCode.UPSTREAM_ERROR, message), status=503, headers={"Retry-After": "1"}
+        WireError(ErrorCode.UPSTREAM_ERROR, message, unreserved=unreserved),
+        status=503,
+        headers={"Retry-After": "1"},
     )

@@ -22,6 +22,7 @@ from prover.gateway.store.errors import (
 from prover.gateway.store.factory import open_store
 from prover.gateway.store.models import (
     DoubleSpend,
+    EAnonMismatch,
     InProgress,
     Kind,
     NullifierRecord,
@@ -32,6 +33,7 @@ from prover.gateway.store.models import (
     StoredReply,
     StoredSignature,
     StoreStats,
+    TicketReserved,
     WithdrawalOutcome,
     WithdrawalRecorded,
 )
@@ -43,6 +45,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "CompleteRefused",
     "DoubleSpend",
+    "EAnonMismatch",
     "InProgress",
     "Kind",
     "NonCanonicalValue",
@@ -64,6 +67,7 @@ __all__ = [
     "StoreStats",
     "StoredReply",
     "StoredSignature",
+    "TicketReserved",
     "UnknownNullifier",
     "WithdrawalOutcome",
     "WithdrawalRecorded",

@@ -63,13 +63,17 @@ class NullifierStore(ABC):
 
     # -- the protocol's operations ----------------------------------------------------------
 
-    def reserve(self, nullifier: int, x: int, y: int, e_anon: tuple[int, int]) -> ReserveOutcome:
-        """§6 step 3, atomically: `Reserved` (unseen; now in progress, durably), `Retry` (same
-        `x`, served: the stored reply), `InProgress` (same `x`, not yet served) or `DoubleSpend`
-        (different `x`, or a withdrawal or deny-list record: carries the stored share)."""
-        row = logic.call_row(nullifier, x, y, e_anon, self._now_us())
-        assert row.x is not None
-        return logic.reserve_outcome(self._insert_or_get(row), row.x)
+    def reserve(
+        self, nullifier: int, x: int, y: int, e_anon: tuple[int, int], request_digest: int
+    ) -> ReserveOutcome:
+        """§6 step 3, atomically, for the call with share `(x, y)`, point `E_anon` and request
+        digest `h` (D5): `Reserved` (unseen; now in progress, durably, for exactly these),
+        `Retry` (same `x`, request and `E_anon`, served: the stored reply), `InProgress` (the
+        same, not yet served), `TicketReserved` (same `x`, another request: nothing may be
+        served), `EAnonMismatch` (same `x` and request, another `E_anon`) or `DoubleSpend`
+        (another `x`, or a withdrawal or deny-list record: carries the stored share)."""
+        row = logic.call_row(nullifier, x, y, e_anon, request_digest, self._now_us())
+        return logic.reserve_outcome(self._insert_or_get(row), row)
 
     def complete(self, nullifier: int, x: int, reply: StoredReply) -> NullifierRecord:
         """§6 step 5: the reserved call is served with `reply`, durably. Idempotent for the same

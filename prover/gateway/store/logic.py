@@ -20,6 +20,7 @@ from prover.gateway.store.errors import (
 )
 from prover.gateway.store.models import (
     DoubleSpend,
+    EAnonMismatch,
     InProgress,
     Kind,
     NullifierRecord,
@@ -28,6 +29,7 @@ from prover.gateway.store.models import (
     Retry,
     Status,
     StoredReply,
+    TicketReserved,
     WithdrawalOutcome,
     WithdrawalRecorded,
 )
@@ -71,6 +73,7 @@ class Row:
     reply: str | None
     created_us: int
     served_us: int | None
+    request_digest: int | None = None
 
     def record(self) -> NullifierRecord:
         e_anon = None
@@ -86,10 +89,13 @@ class Row:
             reply=None if self.reply is None else StoredReply.model_validate_json(self.reply),
             created_at=from_micros(self.created_us),
             served_at=None if self.served_us is None else from_micros(self.served_us),
+            request_digest=self.request_digest,
         )
 
 
-def call_row(nullifier: int, x: int, y: int, e_anon: tuple[int, int], now_us: int) -> Row:
+def call_row(
+    nullifier: int, x: int, y: int, e_anon: tuple[int, int], request_digest: int, now_us: int
+) -> Row:
     if not isinstance(e_anon, tuple | list) or len(e_anon) != 2:
         raise NonCanonicalValue(f"E_anon must be a point (x, y), got {e_anon!r}", field="E_anon")
     return Row(
@@ -103,6 +109,7 @@ def call_row(nullifier: int, x: int, y: int, e_anon: tuple[int, int], now_us: in
         reply=None,
         created_us=now_us,
         served_us=None,
+        request_digest=canonical(request_digest, "request_digest"),
     )
 
 
@@ -140,18 +147,33 @@ def double_spend(existing: Row) -> DoubleSpend:
     return DoubleSpend(first_kind=existing.kind, first_x=existing.x, first_y=existing.y)
 
 
-def classify_reserve(existing: Row, x: int) -> ReserveOutcome:
-    """The outcome of reserving a nullifier that `existing` already holds, for request `x`."""
-    if existing.kind is not Kind.CALL or existing.x != x:
+def _stored_reply(row: Row) -> StoredReply | None:
+    return None if row.reply is None else StoredReply.model_validate_json(row.reply)
+
+
+def classify_reserve(existing: Row, new: Row) -> ReserveOutcome:
+    """The outcome of reserving a nullifier that `existing` already holds, for the call `new`.
+
+    Another `x` (another one-time key: a second share) or a non-call record is a double spend.
+    The same `x` is the same key: another request is `TicketReserved` (one ticket, one request;
+    a record from before schema 2 has no digest, and its v2 `x` hashed its request, so the same
+    `x` is the same request); the same request with another `E_anon` is `EAnonMismatch` (the
+    retry point is fixed at reservation); else a retry: the stored reply, or `InProgress`.
+    """
+    if existing.kind is not Kind.CALL or existing.x != new.x:
         return double_spend(existing)
-    if existing.status is Status.IN_PROGRESS:
-        return InProgress()
-    assert existing.reply is not None, "a served call always stores its reply"
-    return Retry(reply=StoredReply.model_validate_json(existing.reply))
+    if existing.request_digest is not None and existing.request_digest != new.request_digest:
+        return TicketReserved(reply=_stored_reply(existing))
+    if (existing.e_anon_x, existing.e_anon_y) != (new.e_anon_x, new.e_anon_y):
+        return EAnonMismatch()
+    reply = _stored_reply(existing)
+    if existing.status is Status.IN_PROGRESS or reply is None:
+        return InProgress(created_at=from_micros(existing.created_us))
+    return Retry(reply=reply)
 
 
-def reserve_outcome(existing: Row | None, x: int) -> ReserveOutcome:
-    return Reserved() if existing is None else classify_reserve(existing, x)
+def reserve_outcome(existing: Row | None, new: Row) -> ReserveOutcome:
+    return Reserved() if existing is None else classify_reserve(existing, new)
 
 
 def classify_withdrawal(existing: Row | None, x_w: int, y_w: int) -> WithdrawalOutcome:

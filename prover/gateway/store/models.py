@@ -86,7 +86,8 @@ class Status(StrEnum):
 
 class NullifierRecord(BaseModel):
     """One spent (or being-spent) ticket. `x`/`y` are absent only for deny-list entries,
-    `E_anon` only for calls."""
+    `E_anon` only for calls; `request_digest` (the digest `h` of the signed request the call was
+    reserved for) only for calls, and for calls recorded before schema version 2."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -99,17 +100,19 @@ class NullifierRecord(BaseModel):
     reply: StoredReply | None
     created_at: datetime
     served_at: datetime | None
+    request_digest: FieldInt | None = None
 
 
 class Reserved(BaseModel):
-    """The ticket was unseen: it is now reserved (committed durably) for this `x`; go on."""
+    """The ticket was unseen: it is now reserved (committed durably) for this `x`, this request
+    and this `E_anon`; go on."""
 
     model_config = ConfigDict(frozen=True)
     outcome: Literal["reserved"] = "reserved"
 
 
 class Retry(BaseModel):
-    """Same nullifier, same `x`, already served: send the stored reply again."""
+    """Same nullifier, `x`, request and `E_anon`, already served: send the stored reply again."""
 
     model_config = ConfigDict(frozen=True)
     outcome: Literal["retry"] = "retry"
@@ -117,10 +120,30 @@ class Retry(BaseModel):
 
 
 class InProgress(BaseModel):
-    """Same nullifier, same `x`, not yet served (the first call is still running)."""
+    """Same nullifier, `x`, request and `E_anon`, not yet served (the first call is still
+    running, or was orphaned by a crash). `created_at` is when the ticket was reserved."""
 
     model_config = ConfigDict(frozen=True)
     outcome: Literal["in_progress"] = "in_progress"
+    created_at: datetime
+
+
+class TicketReserved(BaseModel):
+    """Same nullifier and `x` (same one-time key), but ANOTHER request: one ticket serves one
+    request. Nothing is served and nothing is slashed (no second share exists); `reply` is the
+    reserved request's stored reply once it is served (None while it runs)."""
+
+    model_config = ConfigDict(frozen=True)
+    outcome: Literal["ticket_reserved"] = "ticket_reserved"
+    reply: StoredReply | None
+
+
+class EAnonMismatch(BaseModel):
+    """Same nullifier, `x` and request, but another `E_anon` (η is a free private input, so a
+    retry's proof may carry another point): refused; the retry point is the reserved one."""
+
+    model_config = ConfigDict(frozen=True)
+    outcome: Literal["e_anon_mismatch"] = "e_anon_mismatch"
 
 
 class DoubleSpend(BaseModel):
@@ -141,7 +164,7 @@ class DoubleSpend(BaseModel):
         return (self.first_x, self.first_y)
 
 
-ReserveOutcome = Reserved | Retry | InProgress | DoubleSpend
+ReserveOutcome = Reserved | Retry | InProgress | TicketReserved | EAnonMismatch | DoubleSpend
 
 
 class WithdrawalRecorded(BaseModel):

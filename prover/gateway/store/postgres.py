@@ -34,14 +34,21 @@ from prover.gateway.store.connections import PerThread
 from prover.gateway.store.errors import StoreBackendError, StoreConfigError, StoreError
 from prover.gateway.store.logic import Row
 from prover.gateway.store.models import Kind, Status
-from prover.gateway.store.schema import POSTGRES_DDL, SCHEMA_VERSION, check_version
+from prover.gateway.store.schema import (
+    POSTGRES_DDL,
+    POSTGRES_MIGRATIONS,
+    SCHEMA_VERSION,
+    check_version,
+    migration_steps,
+)
 
 _SELECT = f"SELECT {rows.COLUMNS} FROM nullifiers WHERE nullifier = %s"
-_INSERT = f"INSERT INTO nullifiers ({rows.COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+_INSERT = f"INSERT INTO nullifiers ({rows.COLUMNS}) VALUES ({', '.join(['%s'] * rows.WIDTH)})"
 _INSERT_ABSENT = _INSERT + " ON CONFLICT (nullifier) DO NOTHING RETURNING nullifier"
 _UPDATE = (
     "UPDATE nullifiers SET kind = %s, status = %s, x = %s, y = %s, e_anon_x = %s,"
-    " e_anon_y = %s, reply = %s, created_us = %s, served_us = %s WHERE nullifier = %s"
+    " e_anon_y = %s, reply = %s, created_us = %s, served_us = %s, request_digest = %s"
+    " WHERE nullifier = %s"
 )
 _SCHEMA_LOCK = 0x7A6B_6372_6564_6974  # "zkcredit": serialises schema creation across replicas
 _MAX_ATTEMPTS = 8
@@ -100,6 +107,10 @@ class PostgresNullifierStore(NullifierStore):
             check_version(found, "PostgreSQL store")
             if found is None:
                 conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (SCHEMA_VERSION,))
+            elif found < SCHEMA_VERSION:  # migrate under the advisory lock, in this transaction
+                for statement in migration_steps(found, POSTGRES_MIGRATIONS):
+                    conn.execute(statement)
+                conn.execute("UPDATE schema_version SET version = %s", (SCHEMA_VERSION,))
         return SCHEMA_VERSION
 
     def _insert_or_get(self, row: Row) -> Row | None:

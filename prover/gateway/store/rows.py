@@ -7,7 +7,11 @@ from typing import Any, Final
 from prover.gateway.store.logic import Row
 from prover.gateway.store.models import Kind, Status
 
-COLUMNS: Final = "nullifier, kind, status, x, y, e_anon_x, e_anon_y, reply, created_us, served_us"
+COLUMNS: Final = (
+    "nullifier, kind, status, x, y, e_anon_x, e_anon_y, reply, created_us, served_us,"
+    " request_digest"
+)
+WIDTH: Final = COLUMNS.count(",") + 1
 
 
 def blob(value: int | None) -> bytes | None:
@@ -34,13 +38,14 @@ def to_params(row: Row) -> tuple[object, ...]:
         row.reply,
         row.created_us,
         row.served_us,
+        blob(row.request_digest),
     )
 
 
 def from_db(values: tuple[Any, ...] | None) -> Row | None:
     if values is None:
         return None
-    nullifier, kind, status, x, y, ex, ey, reply, created_us, served_us = values
+    nullifier, kind, status, x, y, ex, ey, reply, created_us, served_us, digest = values
     return Row(
         nullifier=int.from_bytes(bytes(nullifier), "big"),
         kind=Kind(kind),
@@ -52,4 +57,5 @@ def from_db(values: tuple[Any, ...] | None) -> Row | None:
         reply=reply,
         created_us=int(created_us),
         served_us=None if served_us is None else int(served_us),
+        request_digest=unblob(digest),
     )

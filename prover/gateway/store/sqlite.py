@@ -36,14 +36,20 @@ from prover.gateway.store.connections import PerThread
 from prover.gateway.store.errors import StoreBackendError, StoreConfigError, StoreError
 from prover.gateway.store.logic import Row
 from prover.gateway.store.models import Kind, Status
-from prover.gateway.store.schema import SCHEMA_VERSION, SQLITE_DDL, check_version
+from prover.gateway.store.schema import (
+    SCHEMA_VERSION,
+    SQLITE_DDL,
+    SQLITE_MIGRATIONS,
+    check_version,
+    migration_steps,
+)
 
 _SELECT = f"SELECT {rows.COLUMNS} FROM nullifiers WHERE nullifier = ?"
-_INSERT = f"INSERT INTO nullifiers ({rows.COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT = f"INSERT INTO nullifiers ({rows.COLUMNS}) VALUES ({', '.join(['?'] * rows.WIDTH)})"
 _INSERT_ABSENT = _INSERT + " ON CONFLICT (nullifier) DO NOTHING"
 _UPDATE = (
     "UPDATE nullifiers SET kind = ?, status = ?, x = ?, y = ?, e_anon_x = ?, e_anon_y = ?,"
-    " reply = ?, created_us = ?, served_us = ? WHERE nullifier = ?"
+    " reply = ?, created_us = ?, served_us = ?, request_digest = ? WHERE nullifier = ?"
 )
 
 
@@ -182,6 +188,10 @@ class SqliteNullifierStore(NullifierStore):
             check_version(found, f"SQLite store {self._path}")
             if found is None:
                 conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+            elif found < SCHEMA_VERSION:  # migrate in this same transaction
+                for statement in migration_steps(found, SQLITE_MIGRATIONS):
+                    conn.execute(statement)
+                conn.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
         return SCHEMA_VERSION
 
     def _insert_or_get(self, row: Row) -> Row | None:

@@ -1,9 +1,9 @@
 """Real wallet notes in any state, for the pure tests of `why_not` and `balance`.
 
 Each note has a real secret, ID and genesis blinding; a state past genesis is committed with the
-real commitment and signed with a real server key; a pending ticket is bound to a real request
-(x and nullifier computed as the wallet does). Nothing here is a stand-in for a wallet rule: the
-modules under test only read these records.
+real commitment and signed with a real server key; the next ticket is keyed as the wallet keys it
+(one-time key, x and nullifier) and carries a real request in flight. Nothing here is a stand-in
+for a wallet rule: the modules under test only read these records.
 """
 
 from __future__ import annotations
@@ -15,20 +15,17 @@ from prover.client.wallet import (
     Note,
     NoteState,
     NoteStatus,
-    PendingTicket,
     ServiceParams,
     StoredRequest,
-    ticket_nullifier,
+    Ticket,
 )
-from prover.client.wallet.tickets import fresh_note
+from prover.client.wallet.tickets import fresh_note, new_ticket
 from prover.crypto import (
     Opening,
     RequestFields,
-    canonical_request,
     commit,
     generate_secret_key,
     public_key,
-    request_x,
     service_id,
 )
 from prover.crypto.commitment import sign_state
@@ -78,11 +75,12 @@ def make_note(
         deposit = DepositInfo(tx_hash=b"\x22" * 32, leaf_index=leaf, D=D, expiry=expiry)
     ticket = _ticket(note, service, n, expiry) if pending else None
     return note.model_copy(
-        update={"status": status, "deposit": deposit, "state": state, "pending": ticket}
+        update={"status": status, "deposit": deposit, "state": state, "ticket": ticket}
     )
 
 
-def _ticket(note: Note, service: ServiceParams, n: int, expiry: int) -> PendingTicket:
+def _ticket(note: Note, service: ServiceParams, n: int, expiry: int) -> Ticket:
+    """The note's next ticket keyed as the wallet keys it, with a request in flight on it."""
     request = RequestFields.create(
         method="POST",
         path="/v1/chat/completions",
@@ -91,11 +89,6 @@ def _ticket(note: Note, service: ServiceParams, n: int, expiry: int) -> PendingT
         today=min(TODAY, expiry),
         request_id=secrets.token_bytes(16),
     )
-    return PendingTicket(
-        note_id=note.id,
-        n=n,
-        request=StoredRequest.of(request),
-        canonical=canonical_request(request),
-        x=request_x(request),
-        nullifier=ticket_nullifier(note.k, n, service.service_id),
-    )
+    at_n = note.state.model_copy(update={"n": n})
+    ticket = new_ticket(note.model_copy(update={"state": at_n, "status": NoteStatus.ACTIVE}))
+    return ticket.model_copy(update={"request": StoredRequest.of(request), "shown": True})

@@ -83,11 +83,13 @@ def test_an_exiting_note_without_a_pending_call_pays_out_everything_not_charged(
     assert line.exit.expected_payout == 10_000 - 1_200 - 2_000
 
 
-def test_a_pending_ticket_is_listed_and_its_note_does_not_count_as_spendable() -> None:
+def test_a_request_in_flight_is_listed_and_its_worst_case_charge_is_held_back() -> None:
     note = make_note(SERVICE, D=20_000, n=2, C=40, pending=True)
     report = balance_report([note], GRACE, NOW)
     [line] = report.notes
-    assert line.pending_ticket == 2 and line.spendable == 0
+    # v3: the ticket is resent or released, never stuck; until then it may still cost c_max
+    assert line.pending_ticket == 2
+    assert line.spendable == 20_000 - 40 - SERVICE.reserve - SERVICE.c_max
     assert line.stranded == 0  # waiting for its reply, not stuck below c_max
     assert "ticket_pending" in _codes(report) and "credit_stranded" not in _codes(report)
 

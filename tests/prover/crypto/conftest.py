@@ -42,7 +42,14 @@ from prover.crypto import (
 )
 from prover.crypto.errors import NotOnCurveError
 from prover.crypto.generators import hash_to_curve
-from prover.crypto.request_hash import canonical_request, request_digest, request_x
+from prover.crypto.request_hash import canonical_request, request_digest
+from prover.crypto.ticket_key import (
+    MalformedTicketKeyError,
+    TicketKey,
+    check_public_key,
+    verify_signature,
+    x_of_pk,
+)
 
 REPO = Path(__file__).resolve().parents[3]
 NODE_SCRIPT = REPO / "tests" / "vectors" / "crypto_reference.mjs"
@@ -124,11 +131,32 @@ def _request(op: dict[str, Any]) -> dict[str, str]:
         today=int(op["today"]),
         request_id=bytes.fromhex(op["request_id_hex"]),
     )
-    return {
-        "canonical_hex": canonical_request(req).hex(),
-        "h": str(request_digest(req)),
-        "x": str(request_x(req)),
-    }
+    return {"canonical_hex": canonical_request(req).hex(), "h": str(request_digest(req))}
+
+
+def _ticket_key(op: dict[str, Any]) -> dict[str, Any]:
+    """Python's strict decoding of a one-time key, in the reference's shape: a small-order key
+    is canonical but refused; a non-canonical one is refused as such."""
+    pk = bytes.fromhex(op["pk_hex"])
+    try:
+        check_public_key(pk)
+    except MalformedTicketKeyError as exc:
+        small = "small order" in str(exc)
+        return {"canonical": small, "small_order": small, "x": None}
+    return {"canonical": True, "small_order": False, "x": str(x_of_pk(pk))}
+
+
+def _ed25519_sign(op: dict[str, Any]) -> dict[str, str]:
+    key = TicketKey.from_secret(bytes.fromhex(op["seed_hex"]))
+    return {"pk_hex": key.pk.hex(), "sig_hex": key.sign(bytes.fromhex(op["msg_hex"])).hex()}
+
+
+def _ed25519_verify(op: dict[str, Any]) -> bool:
+    try:
+        pk, sig = bytes.fromhex(op["pk_hex"]), bytes.fromhex(op["sig_hex"])
+        return verify_signature(pk, sig, bytes.fromhex(op["msg_hex"]))
+    except MalformedTicketKeyError:
+        return False
 
 
 def _in_curve(data: Any) -> bool:
@@ -169,8 +197,14 @@ def python_result(op: dict[str, Any]) -> Any:
         return next_commitment(_pt(op["E_anon"]), int(op["cost"]), int(op["p"])).to_wire()
     if name == "note":
         return _note(op)
-    if name == "request_x":
+    if name == "signed_request":
         return _request(op)
+    if name == "ticket_key":
+        return _ticket_key(op)
+    if name == "ed25519_sign":
+        return _ed25519_sign(op)
+    if name == "ed25519_verify":
+        return _ed25519_verify(op)
     if name == "service_id":
         return str(service_id(int(op["chain_id"]), op["address"]))
     raise AssertionError(f"no Python twin for op {name}")

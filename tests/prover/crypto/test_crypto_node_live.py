@@ -26,6 +26,7 @@ from prover.crypto import (
     public_key,
     sign,
 )
+from prover.crypto.ticket_key import ED25519_L, SMALL_ORDER_Y, TicketKey
 
 
 def _rand() -> str:
@@ -87,7 +88,7 @@ def _fresh_ops() -> list[dict[str, Any]]:
     )
     ops.append(
         {
-            "op": "request_x",
+            "op": "signed_request",
             "method": "POST",
             "path": "/v1/x?q=" + secrets.token_hex(4),
             "body_hex": secrets.token_bytes(secrets.randbelow(200)).hex(),
@@ -96,10 +97,64 @@ def _fresh_ops() -> list[dict[str, Any]]:
             "request_id_hex": secrets.token_hex(16),
         }
     )
+    ops.extend(_ticket_key_ops())
     address = "0x" + secrets.token_hex(20)
     ops.append(
         {"op": "service_id", "chain_id": str(secrets.randbelow(1 << 256)), "address": address}
     )
+    return ops
+
+
+Q = 2**255 - 19
+
+
+def _le(y: int, sign: int = 0) -> str:
+    return (y | sign << 255).to_bytes(32, "little").hex()
+
+
+def _ticket_key_ops() -> list[dict[str, Any]]:
+    """Fresh one-time keys and the hostile encodings strict decoding must refuse: every small-
+    order point (with both sign bits), second encodings (y + q), random bytes (mostly off the
+    curve); fresh signatures with their tampered twins, judged by @noble/curves (zip215 off)."""
+    ops: list[dict[str, Any]] = []
+    for _ in range(3):
+        seed = secrets.token_hex(32)
+        msg = secrets.token_bytes(1 + secrets.randbelow(300)).hex()
+        ops.append({"op": "ed25519_sign", "seed_hex": seed, "msg_hex": msg})
+        key = TicketKey.from_secret(bytes.fromhex(seed))
+        ops.append({"op": "ticket_key", "pk_hex": key.pk.hex()})
+        sig = key.sign(bytes.fromhex(msg))
+        s_int = int.from_bytes(sig[32:], "little")
+        tampered = [
+            sig,
+            sig[:32] + (s_int + ED25519_L).to_bytes(32, "little"),
+            bytes([sig[0] ^ 1]) + sig[1:],
+            sig[:40] + bytes([sig[40] ^ 0x80]) + sig[41:],
+        ]
+        for candidate in tampered:
+            ops.append(
+                {
+                    "op": "ed25519_verify",
+                    "pk_hex": key.pk.hex(),
+                    "sig_hex": candidate.hex(),
+                    "msg_hex": msg,
+                }
+            )
+        ops.append(
+            {
+                "op": "ed25519_verify",
+                "pk_hex": key.pk.hex(),
+                "sig_hex": sig.hex(),
+                "msg_hex": msg + "00",
+            }
+        )
+    for y in sorted(SMALL_ORDER_Y):
+        for bit in (0, 1):
+            ops.append({"op": "ticket_key", "pk_hex": _le(y, bit)})
+    for y in range(19):  # y + q < 2^255: a second encoding of a small y
+        ops.append({"op": "ticket_key", "pk_hex": _le(y + Q)})
+    for _ in range(8):
+        ops.append({"op": "ticket_key", "pk_hex": secrets.token_hex(32)})
     return ops
 
 
@@ -158,3 +213,19 @@ def test_circomlibjs_accepts_python_signatures_and_rejects_tampered_ones(
     assert len(verdicts) == 7
     assert [res for _, res in verdicts] == [ok for ok, _ in verdicts]
     assert verdicts[0] == (True, True)
+
+
+def test_noble_and_python_agree_that_only_untampered_ticket_signatures_and_keys_pass(
+    live: tuple[list[dict[str, Any]], list[Any]],
+) -> None:
+    ops, results = live
+    verdicts = [res for op, res in zip(ops, results, strict=True) if op["op"] == "ed25519_verify"]
+    assert verdicts == [True, False, False, False, False] * 3
+    keys = [(op, res) for op, res in zip(ops, results, strict=True) if op["op"] == "ticket_key"]
+    small = [res for op, res in keys if op["pk_hex"] in _SMALL_ENCODINGS]
+    assert small and all(res["x"] is None for res in small)
+    fresh = [res for _, res in keys[:3]]
+    assert all(res["canonical"] and not res["small_order"] and res["x"] for res in fresh)
+
+
+_SMALL_ENCODINGS = {_le(y, s) for y in SMALL_ORDER_Y for s in (0, 1)}

@@ -1,4 +1,4 @@
-"""Request binding x (D5): the exact canonical bytes, sensitivity to every field, strict fields."""
+"""The canonical request (D5) a ticket key signs: exact bytes, every field, strict fields."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import pytest
 from pydantic import ValidationError
 
 from prover.crypto import (
-    TAG_MSG,
     EncodingError,
     MalformedRequestError,
     P,
@@ -16,9 +15,7 @@ from prover.crypto import (
     canonical_request,
     keccak256,
     parse_request_id,
-    poseidon,
     request_digest,
-    request_x,
 )
 
 BASE: dict[str, Any] = {
@@ -37,7 +34,7 @@ def _req(**changes: Any) -> RequestFields:
 
 def test_canonical_bytes_follow_the_d5_layout() -> None:
     expected = (
-        b"zkcredits/request/v1"
+        b"zkcredits/signed-request/v1"
         + (4).to_bytes(4, "big") + b"POST"
         + (32).to_bytes(4, "big") + b"/v1/chat/completions?stream=true"
         + (13).to_bytes(4, "big") + b'{"model":"m"}'
@@ -49,7 +46,6 @@ def test_canonical_bytes_follow_the_d5_layout() -> None:
     assert canonical_request(req) == expected
     h = int.from_bytes(keccak256(expected), "big") % P
     assert request_digest(req) == h
-    assert request_x(req) == poseidon(TAG_MSG, h)
 
 
 @pytest.mark.parametrize(
@@ -64,15 +60,18 @@ def test_canonical_bytes_follow_the_d5_layout() -> None:
         {"request_id": bytes(15) + b"\x01"},
     ],
 )
-def test_changing_any_field_changes_x(change: dict[str, Any]) -> None:
-    assert request_x(_req(**change)) != request_x(_req())
+def test_changing_any_field_changes_the_signed_bytes_and_the_digest(
+    change: dict[str, Any],
+) -> None:
+    assert canonical_request(_req(**change)) != canonical_request(_req())
+    assert request_digest(_req(**change)) != request_digest(_req())
 
 
 def test_length_prefixes_prevent_moving_bytes_between_fields() -> None:
     a = _req(path="/ab", body=b"c")
     b = _req(path="/a", body=b"bc")
     assert canonical_request(a) != canonical_request(b)
-    assert request_x(a) != request_x(b)
+    assert request_digest(a) != request_digest(b)
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from prover.crypto import BASE8, P, base8_mul, generate_secret_key, public_key, sign
+from prover.crypto import BASE8, P, TicketKey, base8_mul, generate_secret_key, public_key, sign
+from prover.crypto.ticket_key import ED25519_L, ED25519_Q
 from prover.wire import (
     MAX_HEADER_BYTES,
     ErrorCode,
@@ -26,6 +27,10 @@ from prover.wire.payment import REQUEST_SIGNALS
 field = st.integers(min_value=0, max_value=P - 1)
 
 
+KEY = TicketKey.from_secret(bytes(range(32)))
+SIG = KEY.sign(b"a canonical request")
+
+
 def _payment(signals: list[int], proof: bytes, request_id: bytes, today: int) -> dict[str, object]:
     return {
         "x402Version": 2,
@@ -36,6 +41,8 @@ def _payment(signals: list[int], proof: bytes, request_id: bytes, today: int) ->
             "public_signals": [str(s) for s in signals],
             "request_id": "0x" + request_id.hex(),
             "today": today,
+            "pk": "0x" + KEY.pk.hex(),
+            "signature": "0x" + SIG.hex(),
         },
     }
 
@@ -68,6 +75,7 @@ def test_a_payment_signature_round_trips_through_its_header(
     assert decoded.payload.proof == proof
     assert decoded.payload.nullifier == signals[1]
     assert decoded.payload.x == signals[6]
+    assert (decoded.payload.pk, decoded.payload.signature) == (KEY.pk, SIG)
     again = decode_header(encode_header(decoded), PaymentSignature, "PAYMENT-SIGNATURE")
     assert again == decoded
 
@@ -121,7 +129,26 @@ def _mutations() -> list[tuple[str, object]]:
         ("x402 version 1", mutate(["x402Version"], 1)),
         ("extra key", mutate(["payload", "tip"], "1")),
         ("network not eip155", mutate(["network"], "solana:1")),
+        ("pk missing", mutate(["payload", "pk"], None)),
+        ("pk of 31 bytes", mutate(["payload", "pk"], "0x" + KEY.pk.hex()[2:])),
+        ("pk in upper-case hex", mutate(["payload", "pk"], "0x" + KEY.pk.hex().upper())),
+        ("pk without 0x", mutate(["payload", "pk"], KEY.pk.hex())),
+        ("pk as y + q", mutate(["payload", "pk"], _le(ED25519_Q + 3))),
+        ("pk of small order", mutate(["payload", "pk"], _le(1))),
+        ("pk off the curve", mutate(["payload", "pk"], _le(2))),
+        ("signature of 63 bytes", mutate(["payload", "signature"], "0x" + SIG.hex()[2:])),
+        ("signature with S >= L", mutate(["payload", "signature"], _high_s())),
+        ("signature in upper case", mutate(["payload", "signature"], "0x" + SIG.hex().upper())),
     ]
+
+
+def _le(y: int) -> str:
+    return "0x" + y.to_bytes(32, "little").hex()
+
+
+def _high_s() -> str:
+    s = int.from_bytes(SIG[32:], "little") + ED25519_L
+    return "0x" + (SIG[:32] + s.to_bytes(32, "little")).hex()
 
 
 @pytest.mark.parametrize(("what", "doc"), _mutations(), ids=[m[0] for m in _mutations()])
@@ -131,6 +158,8 @@ def test_a_malformed_payment_is_a_bad_request(what: str, doc: object) -> None:
     assert err.value.code is ErrorCode.BAD_REQUEST
     assert err.value.status == 400
     assert "PAYMENT-SIGNATURE" in str(err.value)
+    if what.startswith(("pk", "signature")):
+        assert err.value.field == "payload." + what.split()[0]
 
 
 @pytest.mark.parametrize(
@@ -180,6 +209,20 @@ def test_every_error_code_has_one_http_status_and_one_body_shape() -> None:
     for code in ErrorCode:
         body = WireError(code, "why").body().model_dump(mode="json")
         assert body == {"error": {"code": code.value, "message": "why", "field": None}}
+        marked = WireError(code, "why", field="f").before_reserve().body().model_dump(mode="json")
+        assert marked == {
+            "error": {"code": code.value, "message": "why", "field": "f", "ticket": "unreserved"}
+        }
         assert 400 <= http_status(code) < 600
     assert http_status(ErrorCode.STALE_ROOT) == 402
     assert http_status(ErrorCode.UPSTREAM_ERROR) == 502
+
+
+def test_only_unreserved_is_a_ticket_state_on_the_wire() -> None:
+    from prover.wire import ErrorBody
+
+    doc = {"error": {"code": "bad_request", "message": "m", "field": None, "ticket": "reserved"}}
+    with pytest.raises(ValueError, match="unreserved"):
+        ErrorBody.model_validate(doc)
+    doc["error"]["ticket"] = "unreserved"
+    assert ErrorBody.model_validate(doc).error.ticket == "unreserved"

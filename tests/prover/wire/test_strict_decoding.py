@@ -9,11 +9,13 @@ import json
 
 import pytest
 
-from prover.crypto import base8_mul
+from prover.crypto import TicketKey, base8_mul
 from prover.wire import ErrorCode, PaymentSignature, WireError, decode_header, encode_header
 from prover.wire.payment import REQUEST_SIGNALS
 
 TODAY = 20_500
+KEY = TicketKey.from_secret(bytes(range(32)))
+PK, SIG = KEY.pk.hex(), KEY.sign(b"any bytes").hex()
 
 
 def _payment_json(today: str = str(TODAY), request_id: str = '"0x' + "ab" * 16 + '"') -> str:
@@ -25,7 +27,7 @@ def _payment_json(today: str = str(TODAY), request_id: str = '"0x' + "ab" * 16 +
     return (
         '{"x402Version":2,"scheme":"zk-rln-credit","network":"eip155:31337","payload":{'
         f'"proof":"0x{"11" * 256}","public_signals":[{listed}],'
-        f'"request_id":{request_id},"today":{today}}}}}'
+        f'"request_id":{request_id},"today":{today},"pk":"0x{PK}","signature":"0x{SIG}"}}}}'
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +27,8 @@ from prover.client.devprovider import deploy_dev_provider
 from prover.client.discovery import connect_chain, deposit_note, discover
 from prover.client.payer import Payer
 from prover.client.profile import ProviderPin
-from prover.client.request_prover import NoteProver
+from prover.client.ready_proofs import ProofKeeper
+from prover.client.request_prover import NoteProver, ThreadProver
 from prover.client.transport import AsyncPrivateTransport
 from prover.client.tree_view import MirrorTreeView
 from prover.client.wallet import KdfParams, Note, Wallet
@@ -106,20 +107,39 @@ class World:
         DevChain(self.w3).advance(self.pin.root_epoch)
         self.sync_gateway()
 
-    def payer(self, wallet: Wallet, name: str, *, retries: int = 2) -> Payer:
+    def payer(
+        self,
+        wallet: Wallet,
+        name: str,
+        *,
+        retries: int = 2,
+        ready: bool = False,
+        clock: Callable[[], float] = time.time,
+    ) -> Payer:
+        """A payer over the session's prover (one proof at a time, in a thread); `ready` keeps
+        proofs ready ahead of time (start it with `payer.start()` on the loop that calls)."""
         mirror = VaultMirror(
             self.w3,
             self.pin.service.vault_address,
             self.root / f"{name}-client-mirror.sqlite",
             finality=Finality.after(0),
         )
+        keeper = ProofKeeper(
+            wallet,
+            MirrorTreeView(mirror, clock=clock),
+            ThreadProver(self.prover),
+            self.pin.service.service_id,
+            enabled=ready,
+            refresh_s=0.2,
+            clock=clock,
+        )
         return Payer(
             wallet=wallet,
             pin=self.pin,
-            tree=MirrorTreeView(mirror),
-            prover=self.prover,
+            proofs=keeper,
             transport=AsyncPrivateTransport(),
             delay=PreSendDelay(DelayBounds(min_s=0.0, max_s=0.05)),
+            clock=clock,
             retries=retries,
             retry_wait_s=0.2,
         )

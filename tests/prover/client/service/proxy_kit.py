@@ -37,7 +37,7 @@ class RunningProxy:
 def running_proxy(payer: Payer, *, probe_timeout_s: float = 5.0) -> Iterator[RunningProxy]:
     """The proxy as `client serve` builds it: ledger, gate, pre-bound socket, uvicorn."""
     timing = Timing.of(payer.pin, 0)  # Anvil: final at once
-    payer._notes.timing = timing  # as `Session.payer` builds it for `client serve`
+    payer.notes.timing = timing  # as `Session.payer` builds it for `client serve`
     ledger = ProxyLedger(payer.wallet, payer.pin, timing)
     probe = gateway_probe(payer.transport, payer.pin, probe_timeout_s)
     gate = GatewayGate(probe, payer.pin.gateway_url, on_back=payer.settle_pending)
@@ -63,13 +63,16 @@ def running_proxy(payer: Payer, *, probe_timeout_s: float = 5.0) -> Iterator[Run
 @dataclass
 class Forwarder:
     """127.0.0.1:port → target; `down()` closes the port (connections refused), `up()` opens
-    it again. Every thread it starts ends when it is closed."""
+    it again. `muted`: each connection is accepted and its request read, then closed with no
+    answer (a gateway that went away after the request left: the ticket stays in flight).
+    Every thread it starts ends when it is closed."""
 
     target: tuple[str, int]
     port: int = 0
     _listener: socket.socket | None = None
     _threads: list[threading.Thread] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
+    muted: bool = False
 
     @property
     def url(self) -> str:
@@ -109,6 +112,12 @@ class Forwarder:
             thread.start()
 
     def _pipe(self, client: socket.socket) -> None:
+        if self.muted:
+            with client, contextlib.suppress(OSError):
+                client.settimeout(2.0)
+                while client.recv(65536):  # read what the client sends, answer nothing
+                    pass
+            return
         with client, contextlib.suppress(OSError):
             upstream = socket.create_connection(self.target, timeout=30)
             with upstream:

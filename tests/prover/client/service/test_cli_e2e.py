@@ -181,4 +181,4 @@ def test_serve_runs_the_proxy_that_pays_with_the_wallet(
             proc.wait(5)
     with Wallet.open(wallet, PASS) as opened:
         assert sum(n.state.n for n in opened.notes()) == tickets_before + 1
-        assert all(n.pending is None for n in opened.notes())
+        assert all(n.in_flight is None for n in opened.notes())

@@ -24,6 +24,7 @@ from .cli_kit import (  # type: ignore[import-not-found]
     _user,
 )
 from .conftest import World  # type: ignore[import-not-found]
+from .proxy_kit import forwarder_to  # type: ignore[import-not-found]
 
 pytestmark = pytest.mark.slow
 
@@ -55,9 +56,11 @@ def test_recover_settles_what_it_can_and_exits_1_naming_what_remains(
     try:  # a call whose reply never came: the gateway went away while it was in flight
         payer = world.payer(wallet, "pending-payer", retries=0)
         asyncio.run(payer.ensure_terms())
-        payer.pin = world.pin.model_copy(update={"gateway_url": "http://127.0.0.1:9/"})
-        with pytest.raises(GatewayUnreachableError):
-            asyncio.run(payer.call("POST", CHAT, _body("lost").encode(), "application/json"))
+        with forwarder_to(world.gateway_url) as path:
+            path.muted = True  # takes the request, never answers: it stays in flight
+            payer.pin = world.pin.model_copy(update={"gateway_url": path.url})
+            with pytest.raises(GatewayUnreachableError):
+                asyncio.run(payer.call("POST", CHAT, _body("lost").encode(), "application/json"))
     finally:
         wallet.close()
 

@@ -42,7 +42,7 @@ def test_a_paid_chat_call_commits_the_signed_state_at_a_schedule_cost(world: Wor
     assert reply.cost is not None and world.pin.price_schedule.is_valid_cost(reply.cost)
     assert reply.cost > 0
     assert after.state.n == 1 and reply.cost == after.state.C and after.state.P == 0
-    assert after.pending is None and after.state.sigma is not None
+    assert after.in_flight is None and after.state.sigma is not None
     assert wallet.balance(note.id) == 20_000 - reply.cost - world.pin.service.reserve
 
 
@@ -53,7 +53,7 @@ def test_an_over_cap_chat_request_is_refused_before_any_ticket_is_bound(world: W
     with pytest.raises(RequestRefusedError) as info:
         asyncio.run(payer.call("POST", CHAT, chat("hi", max_tokens=cap + 1), "application/json"))
     assert info.value.field == "max_tokens"
-    assert wallet.note(note.id).pending is None and wallet.note(note.id).state.n == 0
+    assert wallet.note(note.id).in_flight is None and wallet.note(note.id).state.n == 0
 
 
 def test_a_streamed_call_relays_events_and_takes_the_payment_from_the_last_event(
@@ -74,7 +74,7 @@ def test_a_streamed_call_relays_events_and_takes_the_payment_from_the_last_event
     assert not any(PAYMENT_EVENT.encode() in e for e in events)
     assert any(b"chat.completion.chunk" in e for e in events)
     after = wallet.note(note.id)
-    assert after.state.n == 1 and after.pending is None
+    assert after.state.n == 1 and after.in_flight is None
     assert world.pin.price_schedule.is_valid_cost(after.state.C)
 
 
@@ -112,7 +112,7 @@ def test_terms_that_differ_from_the_pinned_vault_are_refused_before_any_note_is_
     with pytest.raises(TermsMismatchError) as info:
         asyncio.run(payer.call("POST", CHAT, chat("hi", max_tokens=4), "application/json"))
     assert info.value.field == "extra.price_schedule_hash"
-    assert wallet.note(note.id).pending is None
+    assert wallet.note(note.id).in_flight is None
 
 
 def test_a_lost_reply_is_settled_by_resending_the_same_request_and_charged_once(
@@ -124,34 +124,43 @@ def test_a_lost_reply_is_settled_by_resending_the_same_request_and_charged_once(
 
     async def send_and_lose() -> None:
         with contextlib.ExitStack() as stack:
-            attempt = await payer._prepare(stack, "POST", CHAT, body)
-            await payer._send(attempt, "POST", CHAT, body, "application/json")  # reply dropped
+            leased, today = await payer._lease(stack)
+            attempt = await payer._attempt(leased, "POST", CHAT, body, today)
+            await payer.send(attempt, "POST", CHAT, body, "application/json")  # reply dropped
 
     asyncio.run(send_and_lose())
-    bound = wallet.pending(note.id)
-    assert bound is not None and bound.request.body == body
+    bound = wallet.in_flight(note.id)
+    assert bound is not None and bound.request is not None and bound.request.body == body
     settled = asyncio.run(payer.settle_pending())
     assert settled == [note.id]
     after = wallet.note(note.id)
-    assert after.pending is None and after.state.n == 1
+    assert after.in_flight is None and after.state.n == 1
     assert after.last_reply is not None and after.last_reply.nullifier == bound.nullifier
     # a second settle finds nothing to do: the ticket was charged once
     assert asyncio.run(payer.settle_pending()) == []
 
 
-def test_an_unreachable_gateway_keeps_the_ticket_bound_to_the_same_request(world: World) -> None:
+def test_a_gateway_refusing_connections_leaves_the_ticket_free_for_the_next_call(
+    world: World,
+) -> None:
+    """Connection refused: nothing left the machine, so the request is released (journalled)
+    and the next call pays with the same ticket, key and share; nothing is left in flight."""
     wallet, [note] = world.new_wallet("unreachable", [10_000])
     payer = world.payer(wallet, "unreachable", retries=1)
     asyncio.run(payer.ensure_terms())
     payer.pin = payer.pin.model_copy(update={"gateway_url": "http://127.0.0.1:9/"})
-    body = chat("nobody listens", max_tokens=4)
-    with pytest.raises(GatewayUnreachableError):
-        asyncio.run(payer.call("POST", CHAT, body, "application/json"))
-    bound = wallet.pending(note.id)
-    assert bound is not None and bound.request.body == body
+    with pytest.raises(GatewayUnreachableError, match="nothing was sent"):
+        asyncio.run(
+            payer.call("POST", CHAT, chat("nobody listens", max_tokens=4), "application/json")
+        )
+    ticket = wallet.note(note.id).ticket
+    assert ticket is not None and ticket.request is None and not ticket.shown
     payer.pin = world.pin
-    assert asyncio.run(payer.settle_pending()) == [note.id]
-    assert wallet.note(note.id).state.n == 1
+    reply = asyncio.run(payer.call("POST", CHAT, chat("now", max_tokens=4), "application/json"))
+    assert reply.status == 200
+    after = wallet.note(note.id)
+    assert after.state.n == 1 and after.last_reply is not None
+    assert after.last_reply.nullifier == ticket.nullifier
 
 
 def test_two_concurrent_calls_use_two_different_notes(world: World) -> None:
@@ -194,7 +203,7 @@ def test_two_concurrent_calls_on_a_single_note_are_served_one_after_the_other(
 
     assert asyncio.run(both()) == [note.id, note.id]
     after = wallet.note(note.id)
-    assert after.state.n == 2 and after.pending is None
+    assert after.state.n == 2 and after.in_flight is None
 
 
 def test_a_wallet_without_a_payable_note_is_refused_with_insufficient_quota(world: World) -> None:

@@ -181,7 +181,7 @@ def test_an_application_that_hangs_up_mid_stream_still_gets_the_payment_committe
     while sum(wallet.note(n.id).state.n for n in notes) != before + 1:
         assert time.monotonic() < deadline, "the payment of the abandoned stream was not committed"
         time.sleep(0.1)
-    assert all(wallet.note(n.id).pending is None for n in notes)
+    assert all(wallet.note(n.id).in_flight is None for n in notes)
 
 
 def test_the_openai_sdks_default_chat_without_max_tokens_is_served_and_charged_its_usage(
@@ -234,4 +234,4 @@ def test_a_request_the_pre_flight_cannot_bring_within_c_max_is_refused_before_bi
     error = reply.json()["error"]
     assert (error["code"], error["param"]) == ("cost_exceeds_c_max", "messages")
     assert [wallet.note(n.id).state for n in notes] == before
-    assert all(wallet.note(n.id).pending is None for n in notes)
+    assert all(wallet.note(n.id).in_flight is None for n in notes)

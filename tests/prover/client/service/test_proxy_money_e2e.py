@@ -24,7 +24,12 @@ from prover.gateway.embedded import CHAT_MODEL
 from prover.logs import configure_logging
 
 from .conftest import World  # type: ignore[import-not-found]
-from .proxy_kit import TOKEN, RunningProxy, running_proxy  # type: ignore[import-not-found]
+from .proxy_kit import (  # type: ignore[import-not-found]
+    TOKEN,
+    RunningProxy,
+    forwarder_to,
+    running_proxy,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -49,7 +54,7 @@ def _spendable(wallet: Wallet, notes: list[Note]) -> int:
     total = 0
     for n in notes:
         note = wallet.note(n.id)
-        if note.pending is None and note.balance >= note.service.c_max:
+        if note.in_flight is None and note.balance >= note.service.c_max:
             total += note.balance
     return total
 
@@ -174,25 +179,31 @@ def test_a_deposit_outside_the_final_checkpoint_says_how_long_to_wait(world: Wor
     wait = int(headers["retry-after"])
     assert 0 < wait <= world.pin.root_epoch  # the next boundary; Anvil finality 0 blocks here
     assert "minute" in error["message"]
-    assert wallet.notes()[0].pending is None
+    assert wallet.notes()[0].in_flight is None
     world.checkpoint()  # leave the chain with every deposit checkpointed
 
 
-def test_a_note_with_a_call_waiting_for_its_reply_says_recover(world: World) -> None:
+def test_a_call_left_in_flight_is_resent_before_the_notes_next_call(world: World) -> None:
+    """v3: a request whose reply never came stays journalled on its ticket; the proxy resends
+    it (same bytes, same share) before the note pays for anything else, so both are charged
+    once and nothing stays in flight."""
     wallet, [note] = world.new_wallet("cause-pending", [10_000])
     payer = world.payer(wallet, "cause-pending", retries=0)
     good = payer.pin
     asyncio.run(payer.ensure_terms())  # checked at start; then the gateway goes away mid-call
-    payer.pin = good.model_copy(update={"gateway_url": "http://127.0.0.1:9/"})
     body = json.dumps(_chat(max_tokens=4)).encode()
-    with pytest.raises(GatewayUnreachableError):
-        asyncio.run(payer.call("POST", "/v1/chat/completions", body, "application/json"))
-    assert wallet.note(note.id).pending is not None
+    with forwarder_to(world.gateway_url) as path:
+        path.muted = True  # takes the request, never answers
+        payer.pin = good.model_copy(update={"gateway_url": path.url})
+        with pytest.raises(GatewayUnreachableError):
+            asyncio.run(payer.call("POST", "/v1/chat/completions", body, "application/json"))
+    assert wallet.note(note.id).in_flight is not None
     payer.pin = good
     with running_proxy(payer) as proxy:
-        status, error, _ = _refused(proxy)
-    assert (status, error["code"]) == (409, "ticket_pending")
-    assert "client recover" in error["message"] and "ticket 0" in error["message"]
+        reply = _post(proxy, _chat(max_tokens=8))
+    assert reply.status_code == 200, reply.text
+    after = wallet.note(note.id)
+    assert after.in_flight is None and after.state.n == 2  # the resent one, then the new one
 
 
 def test_an_expired_note_names_the_day_to_withdraw_before(world: World) -> None:

@@ -14,6 +14,8 @@ from prover.chain.mirror import Finality, VaultMirror
 from prover.client.delay import DelayBounds, PreSendDelay
 from prover.client.discovery import connect_chain
 from prover.client.payer import Payer
+from prover.client.ready_proofs import ProofKeeper
+from prover.client.request_prover import ThreadProver
 from prover.client.transport import AsyncPrivateTransport
 from prover.client.tree_view import MirrorTreeView
 from prover.client.wallet import Wallet
@@ -38,7 +40,7 @@ def _call(proxy: RunningProxy) -> tuple[httpx.Response, float]:
 
 
 def _pending(wallet: Wallet) -> int:
-    return sum(1 for n in wallet.notes() if n.pending is not None)
+    return sum(1 for n in wallet.notes() if n.in_flight is not None)
 
 
 def test_a_gateway_outage_fails_fast_strands_nothing_more_and_settles_when_it_is_back(
@@ -52,7 +54,7 @@ def test_a_gateway_outage_fails_fast_strands_nothing_more_and_settles_when_it_is
             ok, _ = _call(proxy)
             assert ok.status_code == 200, ok.text
 
-            path.down()
+            path.muted = True  # the gateway takes requests and never answers
             lost, first_s = _call(proxy)  # in flight when the path went away: ticket kept
             assert lost.status_code == 504
             assert lost.json()["error"]["code"] == "gateway_unreachable"
@@ -65,7 +67,7 @@ def test_a_gateway_outage_fails_fast_strands_nothing_more_and_settles_when_it_is
             print(f"first failure {first_s:.1f} s, while known down {second_s:.2f} s")
             assert first_s < GENEROUS_S and second_s < GENEROUS_S
 
-            path.up()
+            path.muted = False
             back, _ = _call(proxy)  # answers: the probe passes, the pending call is resent
             assert back.status_code == 200, back.text
             deadline = time.monotonic() + 300
@@ -87,8 +89,13 @@ def test_an_unreachable_chain_is_named_and_fails_fast(world: World) -> None:
         payer = Payer(
             wallet=wallet,
             pin=world.pin,
-            tree=MirrorTreeView(mirror),
-            prover=world.prover,
+            proofs=ProofKeeper(
+                wallet,
+                MirrorTreeView(mirror),
+                ThreadProver(world.prover),
+                world.pin.service.service_id,
+                enabled=False,
+            ),
             transport=AsyncPrivateTransport(),
             delay=PreSendDelay(DelayBounds(min_s=0.0, max_s=0.05)),
         )
@@ -104,4 +111,4 @@ def test_an_unreachable_chain_is_named_and_fails_fast(world: World) -> None:
     assert error["code"] == "chain_unreachable"
     assert "chain RPC does not answer" in error["message"]
     assert elapsed < GENEROUS_S
-    assert wallet.note(notes[0].id).pending is None and wallet.note(notes[0].id).state.n == 0
+    assert wallet.note(notes[0].id).in_flight is None and wallet.note(notes[0].id).state.n == 0

@@ -62,3 +62,16 @@ def test_an_exit_with_an_unanswered_call_pays_that_call_in_full(world: World) ->
     assert info.charged == service.c_max and info.penalties == service.penalty_max
     on_chain = exit_info(vault_contract(world.w3, service.vault_address), note.id)
     assert on_chain.status is ChainStatus.EXITING
+
+
+def test_a_ticket_keyed_but_never_shown_exits_without_paying_for_it(world: World) -> None:
+    """A ready proof (the key drawn, a proof made) reveals nothing: the exit takes ticket n at
+    pending = 0 and charges nothing for it."""
+    wallet, [note] = world.new_wallet("keyed-exit", [20_000])
+    wallet.key_ticket(note.id)
+    account = anvil_account(8)
+    with pytest.raises(ClientError) as wrong:
+        request_withdrawal(world.w3, account, wallet, note.id, account.address, pending=True)
+    assert wrong.value.field == "pending"
+    info = request_withdrawal(world.w3, account, wallet, note.id, account.address, pending=False)
+    assert info.charged == 0 and info.penalties == 0

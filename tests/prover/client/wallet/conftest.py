@@ -19,8 +19,8 @@ from prover.client.wallet import (
     DepositInfo,
     KdfParams,
     Note,
-    PendingTicket,
     ServiceParams,
+    Ticket,
     Wallet,
     ticket_nullifier,
 )
@@ -86,14 +86,15 @@ class ReferenceGateway:
     served: dict[int, PaymentResponse] = field(default_factory=dict)
 
     def record_sent(self, nullifier: int, x: int) -> None:
-        """The nullifier store's reserve step: a second x for one nullifier is a double spend."""
+        """The nullifier store's reserve step: a second x for one nullifier is a double spend
+        (two one-time keys, so two shares, for one ticket)."""
         seen = self.bound.setdefault(nullifier, x)
-        assert seen == x, f"double spend: ticket nullifier {nullifier} sent with two requests"
+        assert seen == x, f"double spend: ticket nullifier {nullifier} sent under two keys"
 
     def serve(
         self,
         note: Note,
-        ticket: PendingTicket,
+        ticket: Ticket,
         cost: int,
         p: int = 0,
         evidence: bytes | None = None,

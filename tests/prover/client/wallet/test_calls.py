@@ -24,7 +24,16 @@ from prover.client.wallet import (
     WalletClosedError,
     WalletExistsError,
 )
-from prover.crypto import RequestFields, canonical_request, commit, genesis_opening, note_id, rho0
+from prover.crypto import (
+    RequestFields,
+    TicketKey,
+    canonical_request,
+    commit,
+    genesis_opening,
+    note_id,
+    rho0,
+    x_of_pk,
+)
 from prover.crypto.commitment import verify_state
 
 Req = Callable[[bytes], RequestFields]
@@ -85,15 +94,16 @@ def test_a_call_binds_a_ticket_and_a_verified_reply_commits_the_next_state(
     req = request_for(b'{"q": 1}')
     with wallet.lease(active_note.id):
         ticket = wallet.begin_call(active_note.id, req)
-        assert ticket.n == 0 and ticket.canonical == canonical_request(req)
-        assert wallet.pending(active_note.id) == ticket
+        assert ticket.n == 0 and ticket.request is not None
+        assert ticket.request.canonical(service.service_id) == canonical_request(req)
+        assert wallet.in_flight(active_note.id) == ticket
         reply = gateway.serve(active_note, ticket, cost=30)
         state = wallet.complete_call(active_note.id, reply)
     assert (state.n, state.C, state.P) == (1, 30, 0)
     assert reply.E_new == state.E
     assert state.sigma is not None
     assert verify_state(service.server_pk, service.service_id, state.E, state.sigma)
-    assert wallet.pending(active_note.id) is None
+    assert wallet.in_flight(active_note.id) is None
     assert wallet.balance(active_note.id) == 10_000 - 30 - service.reserve
 
 
@@ -105,22 +115,25 @@ def test_beginning_the_same_request_again_returns_the_same_ticket(
     assert wallet.begin_call(active_note.id, req) == first
 
 
-def test_a_different_request_on_a_bound_ticket_is_refused(
+def test_another_request_while_one_is_in_flight_is_refused(
     wallet: Wallet, active_note: Note, request_for: Req
 ) -> None:
     first = wallet.begin_call(active_note.id, request_for(b"first"))
-    with pytest.raises(TicketBoundError, match="another request"):
+    with pytest.raises(TicketBoundError, match="in flight"):
         wallet.begin_call(active_note.id, request_for(b"second"))
-    assert wallet.pending(active_note.id) == first
+    assert wallet.in_flight(active_note.id) == first
 
 
-def test_a_pending_request_rebuilds_the_exact_bytes_for_a_retry(
+def test_a_request_in_flight_rebuilds_the_exact_signed_bytes_for_a_resend(
     wallet: Wallet, active_note: Note, request_for: Req, service: ServiceParams
 ) -> None:
     req = request_for(b"\x00\xffbinary body")
     ticket = wallet.begin_call(active_note.id, req)
+    assert ticket.request is not None
     assert ticket.request.fields(service.service_id) == req
-    assert canonical_request(ticket.request.fields(service.service_id)) == ticket.canonical
+    key = TicketKey.from_secret(ticket.secret)
+    signed = key.sign(ticket.request.canonical(service.service_id))
+    assert signed == key.sign(canonical_request(req))  # Ed25519 is deterministic
 
 
 def test_a_reply_with_a_tampered_state_is_refused_and_nothing_is_committed(
@@ -132,7 +145,7 @@ def test_a_reply_with_a_tampered_state_is_refused_and_nothing_is_committed(
     with pytest.raises(InvalidReplyError, match="E_new"):
         wallet.complete_call(active_note.id, lying)
     assert wallet.note(active_note.id).state == active_note.state
-    assert wallet.pending(active_note.id) == ticket
+    assert wallet.in_flight(active_note.id) == ticket
 
 
 def test_a_reply_signed_by_another_key_is_refused(
@@ -144,7 +157,7 @@ def test_a_reply_signed_by_another_key_is_refused(
     impostor = kit.gateway(generate_secret_key(), service)
     with pytest.raises(InvalidReplyError, match="server_pk"):
         wallet.complete_call(active_note.id, impostor.serve(active_note, ticket, cost=5))
-    assert wallet.pending(active_note.id) == ticket
+    assert wallet.in_flight(active_note.id) == ticket
 
 
 def test_a_reply_for_another_ticket_is_refused(
@@ -175,7 +188,7 @@ def test_completing_twice_with_the_same_reply_returns_the_committed_state(
     assert wallet.complete_call(active_note.id, reply) == state
 
 
-def test_completing_without_a_pending_ticket_is_refused(
+def test_completing_without_a_keyed_ticket_is_refused(
     wallet: Wallet, active_note: Note, gateway: Any, request_for: Req
 ) -> None:
     ticket = wallet.begin_call(active_note.id, request_for(b"x"))
@@ -230,7 +243,7 @@ def test_a_call_after_the_credit_is_used_up_is_refused(
     wallet.complete_call(note.id, gateway.serve(note, ticket, cost=6))
     with pytest.raises(InsufficientCreditError, match="balance"):
         wallet.begin_call(note.id, request_for(b"y"))
-    assert wallet.pending(note.id) is None
+    assert wallet.in_flight(note.id) is None
 
 
 def test_a_call_after_expiry_is_refused(
@@ -296,4 +309,99 @@ def test_payable_notes_are_the_active_solvent_unexpired_idle_notes_of_the_servic
     wallet.complete_call(spent.id, gateway.serve(spent, ticket, cost=2))  # now below c_max
     ids = [n.id for n in wallet.payable_notes(service.service_id, kit.today)]
     assert ids == [idle.id]
+    settle = wallet.payable_notes(service.service_id, kit.today, with_in_flight=True)
+    assert sorted(n.id for n in settle) == sorted([idle.id, busy.id])
+    assert [n.id for n in wallet.notes_in_flight(service.service_id)] == [busy.id]
     assert wallet.payable_notes(service.service_id + 1, kit.today) == []
+
+
+def test_a_ticket_gets_one_key_journalled_once_whose_hash_is_x(
+    wallet: Wallet, wallet_path: Path, active_note: Note, service: ServiceParams, kit: Any
+) -> None:
+    ticket = wallet.key_ticket(active_note.id)
+    assert wallet.key_ticket(active_note.id) == ticket  # the same key, not a second one
+    assert ticket.n == 0 and ticket.request is None and not ticket.shown
+    assert TicketKey.from_secret(ticket.secret).pk == ticket.pk
+    assert ticket.x == x_of_pk(ticket.pk) != 0
+    from prover.client.wallet import ticket_nullifier
+
+    assert ticket.nullifier == ticket_nullifier(active_note.k, 0, service.service_id)
+    wallet.close()
+    with Wallet.open(wallet_path, kit.passphrase) as again:
+        assert again.key_ticket(active_note.id) == ticket  # durable before any proof leaves
+
+
+def test_a_released_request_frees_the_same_ticket_key_and_share_for_another_request(
+    wallet: Wallet, active_note: Note, gateway: Any, request_for: Req
+) -> None:
+    first = wallet.begin_call(active_note.id, request_for(b"refused by the gateway"))
+    assert first.request is not None
+    gateway.record_sent(first.nullifier, first.x)  # the gateway saw the share, reserved nothing
+    freed = wallet.release_call(
+        active_note.id, first.request.request_id, sent=True, reason="bad_request (unreserved)"
+    )
+    assert freed.request is None and freed.shown and freed.pk == first.pk
+    assert wallet.in_flight(active_note.id) is None
+    second = wallet.begin_call(active_note.id, request_for(b"the next request"))
+    assert (second.n, second.pk, second.x, second.nullifier) == (
+        0,
+        first.pk,
+        first.x,
+        first.nullifier,
+    )
+    reply = gateway.serve(
+        wallet.note(active_note.id), second, cost=9
+    )  # same share: no double spend
+    state = wallet.complete_call(active_note.id, reply)
+    assert state.n == 1 and wallet.note(active_note.id).ticket is None
+
+
+def test_a_request_never_sent_is_released_without_showing_the_share(
+    wallet: Wallet, active_note: Note, request_for: Req
+) -> None:
+    ticket = wallet.begin_call(active_note.id, request_for(b"connection refused"))
+    assert ticket.request is not None
+    freed = wallet.release_call(
+        active_note.id, ticket.request.request_id, sent=False, reason="connection refused"
+    )
+    assert not freed.shown and freed.request is None
+
+
+def test_releasing_a_request_that_is_not_in_flight_is_refused(
+    wallet: Wallet, active_note: Note, request_for: Req
+) -> None:
+    with pytest.raises(NoPendingTicketError):
+        wallet.release_call(active_note.id, b"\x01" * 16, sent=True, reason="x")
+    ticket = wallet.begin_call(active_note.id, request_for(b"x"))
+    with pytest.raises(NoPendingTicketError):
+        wallet.release_call(active_note.id, b"\x02" * 16, sent=True, reason="another id")
+    assert wallet.in_flight(active_note.id) == ticket
+
+
+def test_a_reply_completes_the_ticket_even_after_its_request_was_released(
+    wallet: Wallet, active_note: Note, gateway: Any, request_for: Req
+) -> None:
+    """`ticket_reserved` with a signed state: the gateway served another request of the ticket
+    (one released in error); its state completes the note all the same."""
+    ticket = wallet.begin_call(active_note.id, request_for(b"served after all"))
+    assert ticket.request is not None
+    reply = gateway.serve(active_note, ticket, cost=4)
+    wallet.release_call(active_note.id, ticket.request.request_id, sent=True, reason="lost")
+    state = wallet.complete_call(active_note.id, reply)
+    assert state.n == 1 and state.C == 4
+
+
+def test_a_completed_ticket_is_consumed_and_the_next_one_gets_a_new_key(
+    wallet: Wallet, active_note: Note, gateway: Any, request_for: Req
+) -> None:
+    first = wallet.begin_call(active_note.id, request_for(b"one"))
+    wallet.complete_call(active_note.id, gateway.serve(active_note, first, cost=3))
+    second = wallet.key_ticket(active_note.id)
+    assert second.n == 1 and second.pk != first.pk and second.nullifier != first.nullifier
+
+
+def test_no_key_is_drawn_for_a_note_that_cannot_pay(wallet: Wallet, service: ServiceParams) -> None:
+    note = wallet.new_note(service)
+    with pytest.raises(NoteStatusError, match="created"):
+        wallet.key_ticket(note.id)
+    assert wallet.note(note.id).ticket is None

@@ -49,7 +49,7 @@ def test_two_processes_cannot_hold_the_same_note(
             pass
         with pytest.raises(NoteBusyError):
             wallet.begin_call(active_note.id, request_for(b"x"))
-        assert wallet.pending(active_note.id) is None
+        assert wallet.in_flight(active_note.id) is None
     finally:
         os.write(release, b"x")
         os.close(release)
@@ -109,8 +109,9 @@ def test_a_ticket_bound_by_another_process_is_seen_before_binding_again(
     assert proc.exitcode == 0
     with pytest.raises(TicketBoundError):
         wallet.begin_call(active_note.id, request_for(b"ours"))
-    pending = wallet.pending(active_note.id)
-    assert pending is not None and pending.request.body == theirs.body
+    in_flight = wallet.in_flight(active_note.id)
+    assert in_flight is not None and in_flight.request is not None
+    assert in_flight.request.body == theirs.body
 
 
 def compact_in_child(path: Path, passphrase: str, service: ServiceParams) -> None:
@@ -131,5 +132,31 @@ def test_writes_after_another_process_compacted_land_in_the_new_journal(
     path = wallet.path
     wallet.close()
     with Wallet.open(path, kit.passphrase) as again:
-        assert again.pending(active_note.id) == ticket
+        assert again.in_flight(active_note.id) == ticket
         assert len(again.notes()) == 2
+
+
+def key_in_child(path: Path, passphrase: str, nid: int, barrier: Any, out: Any) -> None:
+    with Wallet.open(path, passphrase) as w:
+        barrier.wait(timeout=30)
+        out.put(w.key_ticket(nid).pk)
+
+
+def test_processes_keying_one_ticket_at_once_all_get_the_one_key(
+    wallet: Wallet, active_note: Note, kit: Any
+) -> None:
+    """One key per ticket (one share): the journal rule makes racing writers agree."""
+    barrier, out = FORK.Barrier(4), FORK.Queue()
+    procs = [
+        FORK.Process(
+            target=key_in_child, args=(wallet.path, kit.passphrase, active_note.id, barrier, out)
+        )
+        for _ in range(4)
+    ]
+    for proc in procs:
+        proc.start()
+    keys = {out.get(timeout=60) for _ in procs}
+    for proc in procs:
+        proc.join()
+        assert proc.exitcode == 0
+    assert keys == {wallet.key_ticket(active_note.id).pk}

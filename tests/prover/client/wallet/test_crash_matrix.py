@@ -3,12 +3,14 @@
 A recording run lists every crash point the scenario passes (journal writes, torn halves, each
 step of compaction, before and after each record). For each point k a forked child reopens a copy
 of the same wallet, installs a hook that SIGKILLs itself at the k-th point, and reports through a
-pipe what it handed out (bound tickets, proofs "sent", committed states). The parent then reopens
-the wallet and checks: it opens (never undecryptable); every ticket handed out is still bound to
-exactly its request bytes or was committed; no committed state is lost; a different request on a
-pending ticket is refused; and finishing the scenario (retrying the pending request) ends in the
+pipe what it handed out (ticket keys, requests journalled and "sent", releases started, committed
+states). The parent then reopens the wallet and checks: it opens (never undecryptable); every key
+handed out is still its ticket's key, or the ticket was committed (one key, one share per
+ticket); every request handed out is still in flight, or was released by a release the child
+started, or the ticket was committed; no committed state is lost; another request while one is
+in flight is refused; and finishing the scenario (resending the request in flight) ends in the
 very state of a run without a crash, with the reference gateway's nullifier store confirming that
-no ticket was ever sent with two different requests.
+no ticket was ever sent under two keys.
 """
 
 from __future__ import annotations
@@ -25,11 +27,15 @@ from typing import Any
 import pytest
 
 from prover.client.wallet import NoteState, ServiceParams, TicketBoundError, Wallet, crashpoints
-from prover.crypto import RequestFields, canonical_request
+from prover.crypto import RequestFields
 
 STEPS: list[tuple[str, Any]] = [
+    ("key", None),
+    ("begin", b'{"call": "refused"}'),
+    ("release", None),
     ("begin", b'{"call": "alpha"}'),
     ("complete", 11),
+    ("key", None),
     ("begin", b'{"call": "beta"}'),
     ("compact", None),
     ("complete", 22),
@@ -48,14 +54,23 @@ def run_scenario(
     w: Wallet, nid: int, gateway: Any, kit: Any, service: ServiceParams, say: Callable[[str], None]
 ) -> None:
     for kind, arg in STEPS:
-        if kind == "begin":
+        if kind == "key":
+            ticket = w.key_ticket(nid)
+            say(f"keyed {ticket.n} {ticket.pk.hex()}")
+        elif kind == "begin":
             ticket = w.begin_call(nid, scenario_request(kit, service, arg))
-            say(f"bound {ticket.n} {ticket.canonical.hex()}")
+            assert ticket.request is not None
+            say(f"bound {ticket.n} {ticket.request.request_id.hex()}")
             say(f"sent {ticket.nullifier} {ticket.x}")
+        elif kind == "release":
+            ticket = w.note(nid).ticket
+            assert ticket is not None and ticket.request is not None
+            say(f"releasing {ticket.n} {ticket.request.request_id.hex()}")
+            w.release_call(nid, ticket.request.request_id, sent=True, reason="bad_request")
         elif kind == "complete":
             note = w.note(nid)
-            assert note.pending is not None
-            reply = gateway.serve(note, note.pending, cost=arg)
+            assert note.ticket is not None and note.ticket.request is not None
+            reply = gateway.serve(note, note.ticket, cost=arg)
             state = w.complete_call(nid, reply)
             say(f"committed {state.n}")
         else:
@@ -101,13 +116,14 @@ def prepare(directory: Path, kit: Any, service: ServiceParams) -> tuple[Path, in
 
 
 def finish(w: Wallet, nid: int, gateway: Any, kit: Any, service: ServiceParams) -> NoteState:
-    """Drive the note to the scenario's end the way a restarted client would."""
+    """Drive the note to the scenario's end the way a restarted client would: resend what is in
+    flight, else send the ticket's next request."""
     while (note := w.note(nid)).state.n < len(COSTS):
-        if note.pending is None:
+        if note.in_flight is None:
             w.begin_call(nid, scenario_request(kit, service, BODIES[note.state.n]))
             note = w.note(nid)
-        assert note.pending is not None
-        w.complete_call(nid, gateway.serve(note, note.pending, cost=COSTS[note.state.n]))
+        assert note.ticket is not None
+        w.complete_call(nid, gateway.serve(note, note.ticket, cost=COSTS[note.state.n]))
     return w.note(nid).state
 
 
@@ -129,6 +145,8 @@ def test_a_crash_at_any_step_never_reuses_a_ticket_nor_loses_a_state(
     finally:
         crashpoints.set_hook(None)
     for expected in (
+        "key_ticket.after_record",
+        "release_call.before_record",
         "begin_call.before_record",
         "journal.half_written",
         "journal.synced",
@@ -139,7 +157,7 @@ def test_a_crash_at_any_step_never_reuses_a_ticket_nor_loses_a_state(
     ):
         assert expected in points
     assert reference.n == 2 and sum(COSTS) == reference.C
-    assert len(points) >= 30  # 4 records x 6 points + 8 compaction points, at least
+    assert len(points) >= 50  # 7 records x 6 points + 8 compaction points, at least
 
     ctx = multiprocessing.get_context("fork")
     for k, point in enumerate(points):
@@ -162,20 +180,23 @@ def test_a_crash_at_any_step_never_reuses_a_ticket_nor_loses_a_state(
 
         with Wallet.open(path, kit.passphrase, compact_every=compact_every) as w:  # decryptable
             note = w.note(nid)
+            ticket = note.ticket
+            releasing = {line.split(" ", 1)[1] for line in lines if line.startswith("releasing ")}
             for line in lines:
                 word, *rest = line.split()
-                if word == "bound":
-                    n, canonical = int(rest[0]), bytes.fromhex(rest[1])
-                    p = note.pending
-                    kept = p is not None and p.n == n and p.canonical == canonical
-                    assert note.state.n > n or kept, where
+                if word == "keyed":
+                    n, pk = int(rest[0]), bytes.fromhex(rest[1])
+                    kept = ticket is not None and ticket.n == n and ticket.pk == pk
+                    assert note.state.n > n or kept, f"{where}: a handed-out key was lost"
+                elif word == "bound":
+                    n, rid = int(rest[0]), bytes.fromhex(rest[1])
+                    in_flight = ticket is not None and ticket.request is not None
+                    kept = in_flight and ticket.request.request_id == rid  # type: ignore[union-attr]
+                    released = f"{n} {rid.hex()}" in releasing
+                    assert note.state.n > n or kept or released, f"{where}: a request vanished"
                 elif word == "committed":
                     assert note.state.n >= int(rest[0]), f"{where}: committed state lost"
-            if note.pending is not None:
-                expected_bytes = canonical_request(
-                    scenario_request(kit, service, BODIES[note.pending.n])
-                )
-                assert note.pending.canonical == expected_bytes, where
+            if note.in_flight is not None:
                 with pytest.raises(TicketBoundError):
                     w.begin_call(nid, scenario_request(kit, service, b"an intruding request"))
             gateway = kit.gateway(server_sk, service)

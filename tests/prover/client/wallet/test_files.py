@@ -68,12 +68,13 @@ def flip(path: Path, offset: int) -> None:
 def busy_wallet(
     wallet: Wallet, active_note: Note, gateway: Any, request_for: Req
 ) -> tuple[Path, Note]:
-    """A wallet whose journal holds 4 records: note, deposit, ticket bound, call completed."""
+    """A wallet whose journal holds 5 records: note, deposit, ticket keyed, request bound, call
+    completed."""
     ticket = wallet.begin_call(active_note.id, request_for(b"one"))
     wallet.complete_call(active_note.id, gateway.serve(active_note, ticket, cost=7))
     path = wallet.path
     wallet.close()
-    assert len(frame_offsets(journal_of(path))) == 4
+    assert len(frame_offsets(journal_of(path))) == 5
     return path, active_note
 
 
@@ -123,7 +124,7 @@ def test_a_truncated_main_file_is_a_clear_error(busy_wallet: tuple[Path, Note], 
         Wallet.open(path, kit.passphrase)
 
 
-@pytest.mark.parametrize("frame", [0, 1, 2, 3])
+@pytest.mark.parametrize("frame", [0, 1, 2, 3, 4])
 @pytest.mark.parametrize("part", ["length", "nonce", "ciphertext"])
 def test_a_flipped_byte_in_any_complete_journal_record_is_a_clear_error(
     busy_wallet: tuple[Path, Note], kit: Any, frame: int, part: str
@@ -184,19 +185,19 @@ def test_a_torn_last_journal_record_is_ignored_and_later_writes_replace_it(
 ) -> None:
     path, note = busy_wallet
     journal = journal_of(path)
-    start, end = frame_offsets(journal)[3]
+    start, end = frame_offsets(journal)[4]
     cut = start + keep if keep > 0 else end + keep
     journal.write_bytes(journal.read_bytes()[:cut])
     with Wallet.open(path, kit.passphrase) as w:
-        pending = w.pending(note.id)
-        assert pending is not None and pending.n == 0  # the completion was torn away
+        in_flight = w.in_flight(note.id)
+        assert in_flight is not None and in_flight.n == 0  # the completion was torn away
         assert w.note(note.id).state == note.state
         w.halt(note.id)  # a record shorter than the torn one: leftover bytes would show
-        state = w.complete_call(note.id, gateway.serve(note, pending, cost=7))
-    assert len(frame_offsets(journal)) == 5  # torn bytes were cut, not left mid-journal
+        state = w.complete_call(note.id, gateway.serve(note, in_flight, cost=7))
+    assert len(frame_offsets(journal)) == 6  # torn bytes were cut, not left mid-journal
     with Wallet.open(path, kit.passphrase) as w:
         assert w.note(note.id).state == state
-        assert w.pending(note.id) is None
+        assert w.in_flight(note.id) is None
 
 
 def test_a_zero_filled_journal_tail_is_ignored(busy_wallet: tuple[Path, Note], kit: Any) -> None:
@@ -215,12 +216,12 @@ def test_a_last_record_whose_tag_was_zero_filled_is_treated_as_torn(
 ) -> None:
     path, note = busy_wallet
     journal = journal_of(path)
-    _, end = frame_offsets(journal)[3]
+    _, end = frame_offsets(journal)[4]
     data = bytearray(journal.read_bytes())
     data[end - 16 : end] = bytes(16)
     journal.write_bytes(bytes(data))
     with Wallet.open(path, kit.passphrase) as w:
-        assert w.pending(note.id) is not None
+        assert w.in_flight(note.id) is not None
 
 
 def test_compaction_keeps_everything_and_empties_the_journal(
@@ -256,9 +257,27 @@ def test_a_sealed_journal_record_the_state_machine_refuses_is_a_clear_error(
 ) -> None:
     path, note = busy_wallet
     store = WalletStore.open(path, kit.passphrase, compact_every=64)
-    bad = Entry(seq=5, record=StatusChanged(note_id=note.id, status=NoteStatus.CLOSED))
-    frame = seal_frame(store.keys, store.uid, 5, bad.model_dump_json().encode())
+    bad = Entry(seq=6, record=StatusChanged(note_id=note.id, status=NoteStatus.CLOSED))
+    frame = seal_frame(store.keys, store.uid, 6, bad.model_dump_json().encode())
     journal = journal_of(path)
     append_frame(journal, frame, journal.stat().st_size)  # written without the ledger's check
-    with pytest.raises(CorruptWalletError, match="record 5 does not apply"):
+    with pytest.raises(CorruptWalletError, match="record 6 does not apply"):
         Wallet.open(path, kit.passphrase)
+
+
+def test_a_wallet_in_the_protocol_v2_format_is_refused_with_a_clear_error(
+    wallet_path: Path, kit: Any
+) -> None:
+    """Format 1 (v2: tickets bound to one request) is not read; the file is left as it was."""
+    from prover.client.wallet import WalletFormatError
+    from prover.client.wallet.sealing import FileKind, KdfParams, derive_keys, new_header, seal
+
+    salt, uid = b"\x01" * 16, b"\x02" * 16
+    keys = derive_keys(kit.passphrase, salt, kit.kdf)
+    header = new_header(FileKind.WALLET, kit.kdf, keys, salt, uid)
+    wallet_path.write_bytes(seal(header, keys, b'{"format":1,"notes":{},"journal_seq":0}'))
+    before = snapshot(wallet_path.parent)
+    with pytest.raises(WalletFormatError, match="format 1") as info:
+        Wallet.open(wallet_path, kit.passphrase)
+    assert info.value.field == "format" and isinstance(kit.kdf, KdfParams)
+    assert snapshot(wallet_path.parent) == before

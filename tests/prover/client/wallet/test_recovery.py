@@ -65,7 +65,7 @@ def test_a_note_never_used_recovers_to_its_genesis_state(
     )
 
 
-def test_the_walk_stops_at_the_first_unserved_ticket_even_with_a_pending_one(
+def test_the_walk_stops_at_the_first_unserved_ticket_even_with_a_request_in_flight(
     wallet: Wallet, active_note: Note, gateway: Any, request_for: Req, service: ServiceParams
 ) -> None:
     spend(wallet, active_note, gateway, request_for, [5])
@@ -147,14 +147,14 @@ def test_a_note_restored_after_a_penalty_comes_back_halted(
     assert note.status is NoteStatus.HALTED and note.evidence_hash == evidence
 
 
-def test_resync_completes_a_pending_ticket_whose_reply_was_lost(
+def test_resync_completes_a_ticket_whose_reply_was_lost(
     wallet: Wallet, active_note: Note, gateway: Any, request_for: Req
 ) -> None:
     ticket = wallet.begin_call(active_note.id, request_for(b"lost"))
     reply = gateway.serve(active_note, ticket, cost=8)
     state = wallet.resync(active_note.id, gateway.fetch_state)
     assert reply.E_new == state.E
-    assert wallet.pending(active_note.id) is None and wallet.note(active_note.id).state == state
+    assert wallet.in_flight(active_note.id) is None and wallet.note(active_note.id).state == state
 
 
 def test_resync_moves_a_stale_backup_forward_to_the_served_state(

@@ -48,7 +48,9 @@ class ModelNote:
     n: int = 0
     C: int = 0
     P: int = 0
-    pending: bytes | None = None  # the body bound to the current ticket
+    pending: bytes | None = None  # the body in flight on the current ticket
+    pk: bytes | None = None  # the current ticket's one-time key, once drawn
+    shown: bool = False  # a request on the current ticket may have been seen
     D: int = 0
 
 
@@ -110,20 +112,44 @@ class WalletMachine(RuleBasedStateMachine):
         except InsufficientCreditError:
             assert m.pending is None and m.D - m.C - m.P - self.service.reserve < self.service.c_max
             return
-        # a retry of the bound request is always allowed; a new binding needs an active note
+        # a resend of the request in flight is always allowed; a new one needs an active note
         assert m.pending == body or (m.pending is None and m.status is NoteStatus.ACTIVE)
-        assert ticket.n == m.n and ticket.request.body == body
-        m.pending = body
+        assert ticket.n == m.n and ticket.request is not None and ticket.request.body == body
+        assert m.pk in (None, ticket.pk)  # the key never changes once drawn
+        m.pending, m.pk = body, ticket.pk
+
+    @rule(nid=notes)
+    def key(self, nid: int) -> None:
+        m = self.model[nid]
+        try:
+            ticket = self.wallet.key_ticket(nid)
+        except NoteStatusError:
+            assert m.pk is None and m.status is not NoteStatus.ACTIVE
+            return
+        assert m.pk in (None, ticket.pk) and ticket.n == m.n
+        m.pk = ticket.pk
+
+    @rule(nid=notes, sent=st.booleans())
+    def release(self, nid: int, sent: bool) -> None:
+        m = self.model[nid]
+        rid = hashlib.sha256(m.pending or b"none").digest()[:16]
+        try:
+            self.wallet.release_call(nid, rid, sent=sent, reason="refused: unreserved")
+        except NoPendingTicketError:
+            assert m.pending is None
+            return
+        assert m.pending is not None
+        m.pending, m.shown = None, m.shown or sent
 
     @rule(nid=notes, cost=st.integers(0, 100), penalize=st.booleans(), tamper=st.booleans())
     def complete(self, nid: int, cost: int, penalize: bool, tamper: bool) -> None:
         m = self.model[nid]
         note = self.wallet.note(nid)
-        if note.pending is None:
-            assert m.pending is None
+        if note.ticket is None:
+            assert m.pk is None
             return
         p = self.service.penalty_max if penalize else 0
-        reply = self.gateway.serve(note, note.pending, cost, p, b"\x07" * 32 if p else None)
+        reply = self.gateway.serve(note, note.ticket, cost, p, b"\x07" * 32 if p else None)
         if tamper:
             forged = reply.model_copy(update={"cost": (reply.cost + 1) % (self.service.c_max + 1)})
             try:
@@ -134,19 +160,20 @@ class WalletMachine(RuleBasedStateMachine):
         self.wallet.complete_call(nid, reply)
         # a ticket served before (then forged) gets its stored reply back, as from a gateway
         m.n, m.C, m.P, m.pending = m.n + 1, m.C + reply.cost, m.P + reply.p, None
+        m.pk, m.shown = None, False
         if reply.p and m.status is NoteStatus.ACTIVE:
             m.status = NoteStatus.HALTED
 
     @rule(nid=notes)
-    def complete_without_pending(self, nid: int) -> None:
-        if self.model[nid].pending is None:
+    def complete_without_a_ticket(self, nid: int) -> None:
+        if self.model[nid].pk is None:
             stale = self.wallet.note(nid).last_reply
             if stale is None:
                 return
             forged = stale.model_copy(update={"p": stale.p ^ 1})
             try:
                 self.wallet.complete_call(nid, forged)
-                raise AssertionError("a reply without a pending ticket was accepted")
+                raise AssertionError("a reply without a keyed ticket was accepted")
             except NoPendingTicketError:
                 pass
 
@@ -184,7 +211,9 @@ class WalletMachine(RuleBasedStateMachine):
             note = notes[nid]
             s = note.state
             assert (note.status, s.n, s.C, s.P) == (m.status, m.n, m.C, m.P)
-            assert (note.pending.request.body if note.pending else None) == m.pending
+            assert (note.in_flight.body if note.in_flight else None) == m.pending
+            assert (note.ticket.pk if note.ticket else None) == m.pk
+            assert (note.ticket.shown if note.ticket else False) == m.shown
             assert commit(s.opening(nid)) == s.E
             if s.sigma is not None:
                 assert verify_state(self.service.server_pk, self.service.service_id, s.E, s.sigma)

@@ -51,7 +51,8 @@ def exported(
     tmp_path: Path,
     kit: Any,
 ) -> Path:
-    """Export of: an active note with one call done and one pending, plus an undeposited note."""
+    """Export of: an active note with one call done and one request in flight, plus an
+    undeposited note."""
     ticket = wallet.begin_call(active_note.id, request_for(b"done"))
     wallet.complete_call(active_note.id, gateway.serve(active_note, ticket, cost=12))
     wallet.begin_call(active_note.id, request_for(b"pending"))
@@ -153,7 +154,7 @@ def test_import_never_moves_a_state_backwards(
     assert other.note(active_note.id).state.n == 1
 
 
-def test_an_imported_pending_ticket_is_adopted_and_a_conflicting_one_refused(
+def test_an_imported_ticket_key_and_request_are_adopted_and_conflicting_ones_refused(
     wallet: Wallet, active_note: Note, other: Wallet, request_for: Req, tmp_path: Path, kit: Any
 ) -> None:
     clean = tmp_path / "clean.zkx"
@@ -164,15 +165,49 @@ def test_an_imported_pending_ticket_is_adopted_and_a_conflicting_one_refused(
 
     other.import_(clean, EXPORT_PASS)
     other.import_(bound, EXPORT_PASS)
-    assert other.pending(active_note.id) == ticket  # the other copy must retry that request
+    assert other.in_flight(active_note.id) == ticket  # the other copy resends that request
+    assert other.key_ticket(active_note.id).pk == ticket.pk  # and never draws a second key
 
     third = Wallet.create(tmp_path / "third.zkw", "p", kdf=kit.kdf)
     third.import_(clean, EXPORT_PASS)
-    third.begin_call(active_note.id, request_for(b"a different request"))
+    third.begin_call(active_note.id, request_for(b"a different request"))  # another key
     before = third.notes()
-    with pytest.raises(ImportConflictError, match="different requests"):
+    with pytest.raises(ImportConflictError, match="two different one-time keys"):
         third.import_(bound, EXPORT_PASS)
     assert third.notes() == before
+
+
+def test_an_import_with_the_same_key_but_another_request_in_flight_is_refused(
+    wallet: Wallet, active_note: Note, request_for: Req, tmp_path: Path, kit: Any
+) -> None:
+    wallet.key_ticket(active_note.id)
+    keyed = tmp_path / "keyed.zkx"
+    wallet.export(keyed, EXPORT_PASS, kdf=kit.kdf)
+    copy = Wallet.create(tmp_path / "copy.zkw", "p", kdf=kit.kdf)
+    copy.import_(keyed, EXPORT_PASS)
+    assert copy.key_ticket(active_note.id) == wallet.key_ticket(active_note.id)
+    wallet.begin_call(active_note.id, request_for(b"one"))
+    copy.begin_call(active_note.id, request_for(b"two"))
+    bound = tmp_path / "bound.zkx"
+    wallet.export(bound, EXPORT_PASS, kdf=kit.kdf)
+    with pytest.raises(ImportConflictError, match="different requests in flight"):
+        copy.import_(bound, EXPORT_PASS)
+
+
+def test_a_shown_ticket_stays_shown_through_export_and_import(
+    wallet: Wallet, active_note: Note, other: Wallet, request_for: Req, tmp_path: Path, kit: Any
+) -> None:
+    """Its share was seen: the importing wallet must not exit with another share of it."""
+    wallet.export(tmp_path / "clean.zkx", EXPORT_PASS, kdf=kit.kdf)
+    other.import_(tmp_path / "clean.zkx", EXPORT_PASS)
+    ticket = wallet.begin_call(active_note.id, request_for(b"refused"))
+    assert ticket.request is not None
+    wallet.release_call(active_note.id, ticket.request.request_id, sent=True, reason="refused")
+    wallet.export(tmp_path / "shown.zkx", EXPORT_PASS, kdf=kit.kdf)
+    report = other.import_(tmp_path / "shown.zkx", EXPORT_PASS)
+    assert report.advanced == [active_note.id]
+    mine = other.note(active_note.id).ticket
+    assert mine is not None and mine.shown and mine.pk == ticket.pk and mine.request is None
 
 
 def forged_export(path: Path, note: Note, kit: Any) -> None:
@@ -202,16 +237,16 @@ def test_an_imported_state_signed_by_another_key_is_refused(
     assert other.notes() == []
 
 
-def test_an_imported_pending_ticket_whose_bytes_do_not_match_is_refused(
+def test_an_imported_ticket_whose_key_does_not_match_its_x_is_refused(
     wallet: Wallet, active_note: Note, other: Wallet, request_for: Req, tmp_path: Path, kit: Any
 ) -> None:
     ticket = wallet.begin_call(active_note.id, request_for(b"real body"))
-    lying = ticket.model_copy(update={"canonical": ticket.canonical + b"!"})
+    lying = ticket.model_copy(update={"x": (ticket.x + 1) % (2**200)})
     forged_export(
         tmp_path / "forged.zkx",
-        wallet.note(active_note.id).model_copy(update={"pending": lying}),
+        wallet.note(active_note.id).model_copy(update={"ticket": lying}),
         kit,
     )
-    with pytest.raises(InvalidTransitionError, match="bytes or x"):
+    with pytest.raises(InvalidTransitionError, match="pk and x"):
         other.import_(tmp_path / "forged.zkx", EXPORT_PASS)
     assert other.notes() == []

@@ -12,6 +12,7 @@ from gateway_world import SERVER_SK, FixedUpstream, NoPenalty, Paid, TreeChainVi
 
 from prover.circuits.prover import CircuitKeys
 from prover.gateway.app import DoubleSpendEvidence, DoubleSpendSink, GatewaySettings, create_app
+from prover.gateway.app.verify import VerifyFn
 from prover.gateway.app.wiring import build_policy
 from prover.gateway.policy.log import PenaltyLog
 from prover.gateway.ports import Policy, Upstream
@@ -46,7 +47,7 @@ class Gateway:
 
 @contextmanager
 def make_gateway(
-    keys: CircuitKeys,
+    keys: CircuitKeys | VerifyFn,
     db: Path,
     cfg: GatewaySettings | None = None,
     real: Upstream | None = None,

@@ -27,7 +27,8 @@ from prover.crypto import (
     rho0,
     verify_state,
 )
-from prover.crypto.request_hash import RequestFields, request_x
+from prover.crypto.request_hash import RequestFields, canonical_request, request_digest
+from prover.crypto.ticket_key import TicketKey
 from prover.gateway.app import GatewaySettings
 from prover.gateway.ports import (
     ForwardReply,
@@ -111,6 +112,7 @@ class Paid:
     body: bytes
     header: str = field(repr=False)
     payment: PaymentSignature = field(repr=False)
+    key: TicketKey = field(repr=False)
 
     @property
     def nullifier(self) -> int:
@@ -118,6 +120,79 @@ class Paid:
 
     def headers(self) -> dict[str, str]:
         return {"PAYMENT-SIGNATURE": self.header, "content-type": "application/json"}
+
+    @property
+    def digest(self) -> int:
+        """h (D5) of the signed request: what the gateway reserves the ticket for."""
+        p = self.payment.payload
+        return request_digest(
+            RequestFields.create(
+                method=self.method,
+                path=self.path,
+                body=self.body,
+                service_id=SERVICE.service_id,
+                today=p.today,
+                request_id=p.request_id,
+            )
+        )
+
+    def reserve_args(self) -> tuple[int, int, int, tuple[int, int], int]:
+        """What the gateway passes to `store.reserve` for this call."""
+        p = self.payment.payload
+        return (p.nullifier, p.x, p.y, (p.e_anon.x, p.e_anon.y), self.digest)
+
+    def resigned(
+        self,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        body: bytes | None = None,
+        request_id: bytes | None = None,
+    ) -> Paid:
+        """The same ticket (same key, same proof: x does not depend on the request) signing
+        another request."""
+        p = self.payment.payload
+        return signed_paid(
+            self.note,
+            self.key,
+            self.payment,
+            method or self.method,
+            self.path if path is None else path,
+            self.body if body is None else body,
+            request_id or p.request_id,
+            p.today,
+        )
+
+
+def signed_paid(
+    note: int,
+    key: TicketKey,
+    base: PaymentSignature,
+    method: str,
+    path: str,
+    body: bytes,
+    request_id: bytes,
+    day: int,
+) -> Paid:
+    """`base`'s proof and signals with `key`'s signature over this request (v3 §8)."""
+    fields = RequestFields.create(
+        method=method,
+        path=path,
+        body=body,
+        service_id=SERVICE.service_id,
+        today=day,
+        request_id=request_id,
+    )
+    payload = base.payload.model_copy(
+        update={
+            "request_id": request_id,
+            "today": day,
+            "pk": key.pk,
+            "signature": key.sign(canonical_request(fields)),
+        }
+    )
+    payment = base.model_copy(update={"payload": payload})
+    return Paid(note, method, path, body, encode_header(payment), payment, key)
 
 
 def make_paid(
@@ -128,24 +203,22 @@ def make_paid(
     body: bytes,
     request_id: bytes,
     day: int | None = None,
+    key: TicketKey | None = None,
+    eta_value: int | None = None,
 ) -> Paid:
-    """A genesis-state call of note `note_index`, proven with the real request circuit."""
+    """A genesis-state call of note `note_index` (ticket 0) under the one-time key `key` (a fresh
+    one by default), proven with the real request circuit and signed over this request.
+    `eta_value` replaces the deterministic η_0 (a client may prove with any η: another E_anon)."""
     day = today() if day is None else day
+    key = key or TicketKey.generate()
     k = SECRETS[note_index]
     t = tree()
     note = Note(k=k, D=DEPOSIT, expiry=expiry(), proof=t.proof(note_index))
     state = NoteState.genesis(rho0(k, SERVICE.service_id))
-    fields = RequestFields.create(
-        method=method,
-        path=path,
-        body=body,
-        service_id=SERVICE.service_id,
-        today=day,
-        request_id=request_id,
-    )
-    call = CallParams(x=request_x(fields), today=day, eta=eta(k, 0, SERVICE.service_id))
+    rerandomiser = eta(k, 0, SERVICE.service_id) if eta_value is None else eta_value
+    call = CallParams(x=key.x, today=day, eta=rerandomiser)
     proof = prover.prove(request_inputs(note, state, SERVICE, call))
-    payment = PaymentSignature(
+    unsigned = PaymentSignature(
         x402_version=2,
         scheme="zk-rln-credit",
         network=f"eip155:{CHAIN_ID}",
@@ -154,9 +227,11 @@ def make_paid(
             public_signals=tuple(int(s) for s in proof.public_signals),
             request_id=request_id,
             today=day,
+            pk=key.pk,
+            signature=bytes(64),
         ),
     )
-    return Paid(note_index, method, path, body, encode_header(payment), payment)
+    return signed_paid(note_index, key, unsigned, method, path, body, request_id, day)
 
 
 def check_reply(paid: Paid, response: PaymentResponse) -> None:

@@ -51,13 +51,18 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
 def _shape(resp: httpx.Response) -> dict[str, object]:
     assert resp.headers["content-type"].startswith("application/json")
     body = resp.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "field"}
+    assert set(body) == {"error"} and set(body["error"]) - {"ticket"} == {
+        "code",
+        "message",
+        "field",
+    }
     return body["error"]  # type: ignore[no-any-return]
 
 
 def test_a_method_no_route_takes_is_a_405_in_the_error_shape(client: TestClient) -> None:
     resp = client.request("TRACE", "/v1/chat/completions")
     assert resp.status_code == 405 and _shape(resp)["code"] == "bad_request"
+    assert _shape(resp)["ticket"] == "unreserved"  # refused before any ticket was reserved
 
 
 def test_a_malformed_query_parameter_is_a_422_in_the_error_shape(client: TestClient) -> None:
@@ -72,6 +77,7 @@ def test_a_body_over_the_limit_is_a_413_in_the_error_shape(client: TestClient) -
         "/v1/chat/completions", content=b"x" * 65, headers={"PAYMENT-SIGNATURE": "e30="}
     )
     assert resp.status_code == 413 and _shape(resp)["field"] == "body"
+    assert _shape(resp)["ticket"] == "unreserved"
 
 
 def test_the_models_list_is_free_and_lists_what_the_schedule_sells(client: TestClient) -> None:

@@ -103,7 +103,7 @@ def test_an_in_progress_ticket_not_running_here_is_settled_at_cost_zero_once_sta
     with make_gateway(request_keys, tmp_path / "s.db", cfg) as gw:
         paid = payments.chat
         p = paid.payment.payload
-        gw.store.reserve(p.nullifier, p.x, p.y, (p.e_anon.x, p.e_anon.y))  # "another replica"
+        gw.store.reserve(*paid.reserve_args())  # "another replica"
         resp = gw.client.post(CHAT, content=paid.body, headers=paid.headers())
         if settled:
             assert resp.status_code == 502

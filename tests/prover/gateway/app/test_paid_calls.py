@@ -157,7 +157,7 @@ def test_nothing_but_healthz_is_served_before_the_chain_view_is_synced(
     gateway.chain.synced = False
     paid = payments.chat
     resp = gateway.client.post(CHAT, content=paid.body, headers=paid.headers())
-    assert resp.status_code == 503
+    assert resp.status_code == 503 and resp.json()["error"]["ticket"] == "unreserved"
     assert gateway.client.get("/healthz").json()["status"] == "syncing"
     assert gateway.store.stats().total == 0
     gateway.chain.synced = True
@@ -171,18 +171,19 @@ def test_a_root_the_chain_view_does_not_accept_is_stale_and_not_echoed(
     paid = payments.chat
     resp = gateway.client.post(CHAT, content=paid.body, headers=paid.headers())
     assert resp.status_code == 402 and _code(resp) == "stale_root"
+    assert resp.json()["error"]["ticket"] == "unreserved"
     assert str(paid.payment.payload.signal("root")) not in resp.text
     assert gateway.store.stats().total == 0
 
 
-def test_a_body_changed_after_proving_is_an_x_mismatch_and_reserves_nothing(
+def test_a_body_or_target_changed_after_signing_is_refused_and_reserves_nothing(
     gateway: Gateway, payments: Payments
 ) -> None:
     paid = payments.chat
-    resp = gateway.client.post(CHAT, content=chat_body("hellO"), headers=paid.headers())
-    assert resp.status_code == 400 and resp.json()["error"]["field"] == "x"
-    resp = gateway.client.post(CHAT + "?a=1", content=paid.body, headers=paid.headers())
-    assert resp.status_code == 400
+    for target, body in ((CHAT, chat_body("hellO")), (CHAT + "?a=1", paid.body)):
+        resp = gateway.client.post(target, content=body, headers=paid.headers())
+        assert resp.status_code == 402 and _code(resp) == "invalid_signature"
+        assert resp.json()["error"]["ticket"] == "unreserved"
     assert gateway.store.stats().total == 0 and gateway.upstream.seen == []
 
 
@@ -197,6 +198,7 @@ def test_a_proof_made_for_yesterday_is_refused_outside_the_grace_unless_a_retry(
         pipeline.clock = lambda: late
         resp = gw.client.post(CHAT, content=paid.body, headers=paid.headers())
         assert resp.status_code == 400 and resp.json()["error"]["field"] == "today"
+        assert resp.json()["error"]["ticket"] == "unreserved"
         pipeline.clock = lambda: (day + 1) * 86_400 + 60.0
         assert gw.client.post(CHAT, content=paid.body, headers=paid.headers()).status_code == 200
         pipeline.clock = lambda: late

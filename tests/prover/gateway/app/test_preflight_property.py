@@ -28,7 +28,8 @@ from gateway_world import SCHEDULE, SERVER_SK, SERVICE, TreeChainView, today, tr
 from gateway_world import settings as gateway_settings
 
 from prover.crypto import base8_mul
-from prover.crypto.request_hash import RequestFields, request_x
+from prover.crypto.request_hash import RequestFields
+from prover.crypto.ticket_key import TicketKey
 from prover.gateway.app import create_app
 from prover.gateway.embedded import create_embedded_upstream
 from prover.gateway.policy import RulePolicy
@@ -36,7 +37,7 @@ from prover.gateway.ports import ForwardReply, ForwardRequest, ForwardStream
 from prover.gateway.store import SqliteNullifierStore
 from prover.gateway.upstream import HttpUpstream
 from prover.pricing import PreflightRefused, preflight
-from prover.wire import PaymentPayload, PaymentResponse, PaymentSignature, decode_header
+from prover.wire import PaymentResponse, decode_header, signed_payment
 from prover.wire import encode_header as encode
 from prover.wire.payment import REQUEST_SIGNALS
 
@@ -70,30 +71,26 @@ class WorstCaseWatch:
 
 def _payment(body: bytes) -> str:
     day = today()
-    rid = secrets.token_bytes(16)
-    x = request_x(
-        RequestFields.create(
-            method="POST", path=CHAT, body=body, service_id=SERVICE.service_id, today=day,
-            request_id=rid,
-        )
+    key = TicketKey.generate()
+    request = RequestFields.create(
+        method="POST", path=CHAT, body=body, service_id=SERVICE.service_id, today=day,
+        request_id=secrets.token_bytes(16),
     )  # fmt: skip
     e_anon = base8_mul(secrets.randbelow(1 << 200) + 1)
     values = {
         "y": secrets.randbelow(1 << 250), "nullifier": secrets.randbelow(1 << 250) + 1,
         "e_anon_x": e_anon.x, "e_anon_y": e_anon.y, "root": tree().root,
-        "service_id": SERVICE.service_id, "x": x, "c_max": SERVICE.c_max,
+        "service_id": SERVICE.service_id, "x": key.x, "c_max": SERVICE.c_max,
         "reserve": SERVICE.reserve, "server_pk_x": SERVICE.server_pk.x,
         "server_pk_y": SERVICE.server_pk.y, "today": day,
     }  # fmt: skip
-    payload = PaymentPayload(
-        proof=bytes(256),
-        public_signals=tuple(values[name] for name in REQUEST_SIGNALS),
-        request_id=rid,
-        today=day,
-    )
     return encode(
-        PaymentSignature(
-            x402_version=2, scheme="zk-rln-credit", network="eip155:31337", payload=payload
+        signed_payment(
+            network="eip155:31337",
+            proof=bytes(256),
+            public_signals=[values[name] for name in REQUEST_SIGNALS],
+            key=key,
+            request=request,
         )
     )
 

@@ -20,14 +20,15 @@ from prover.circuits.inputs import CallParams, Note, NoteState, ServiceParams, r
 from prover.circuits.prover import CircuitKeys, Prover
 from prover.crypto import eta, genesis_opening, next_opening, note_id, public_key, rho0
 from prover.crypto.commitment import commit, verify_state
-from prover.crypto.request_hash import RequestFields, request_x
+from prover.crypto.request_hash import RequestFields
+from prover.crypto.ticket_key import TicketKey
 from prover.gateway.app import DoubleSpendEvidence, GatewaySettings, create_app
 from prover.gateway.app.wiring import build_policy
 from prover.gateway.chain import MirrorChainView
 from prover.gateway.embedded import create_embedded_upstream
 from prover.gateway.store import SqliteNullifierStore
 from prover.gateway.upstream import HttpUpstream
-from prover.wire import PaymentPayload, PaymentResponse, PaymentSignature, decode_header
+from prover.wire import PaymentResponse, decode_header, signed_payment
 from prover.wire import encode_header as encode
 from prover.wire.required import VkHashes
 
@@ -65,7 +66,8 @@ class ChainGateway:
     slashed: list[DoubleSpendEvidence]
 
     def pay(self, prover: Prover, body: bytes, request_id: bytes) -> tuple[bytes, str]:
-        """A real proof for ticket 0 of the on-chain note, against the mirror's final root."""
+        """A real proof for ticket 0 of the on-chain note, against the mirror's final root,
+        under a fresh one-time key (two calls: two keys, two shares of one ticket)."""
         sid = self.service.service_id
         fields = RequestFields.create(
             method="POST", path=PATH, body=body, service_id=sid, today=self.today,
@@ -73,19 +75,16 @@ class ChainGateway:
         )  # fmt: skip
         note = Note(k=self.k, D=self.deposit, expiry=self.expiry,
                     proof=self.mirror.merkle_proof(self.index))  # fmt: skip
-        call = CallParams(x=request_x(fields), today=self.today, eta=eta(self.k, 0, sid))
+        key = TicketKey.generate()
+        call = CallParams(x=key.x, today=self.today, eta=eta(self.k, 0, sid))
         state = NoteState.genesis(rho0(self.k, sid))
         proof = prover.prove(request_inputs(note, state, self.service, call))
-        header = PaymentSignature(
-            x402_version=2,
-            scheme="zk-rln-credit",
+        header = signed_payment(
             network=f"eip155:{self.vault.w3.eth.chain_id}",
-            payload=PaymentPayload(
-                proof=proof.calldata,
-                public_signals=tuple(int(s) for s in proof.public_signals),
-                request_id=request_id,
-                today=self.today,
-            ),
+            proof=proof.calldata,
+            public_signals=[int(s) for s in proof.public_signals],
+            key=key,
+            request=fields,
         )
         return body, encode(header)
 

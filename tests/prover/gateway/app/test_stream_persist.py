@@ -26,7 +26,7 @@ def test_an_unread_stream_is_still_priced_signed_and_stored(
     route = SCHEDULE.route_for("POST", CHAT)
     assert route is not None
     with SqliteNullifierStore(tmp_path / "s.db") as store:
-        store.reserve(p.nullifier, p.x, p.y, (p.e_anon.x, p.e_anon.y))
+        store.reserve(*paid.reserve_args())
         server = CallServer(
             schedule=SCHEDULE,
             penalty_max=25,

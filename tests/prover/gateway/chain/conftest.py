@@ -39,6 +39,8 @@ from prover.crypto.eddsa import public_key
 from prover.crypto.rln import note_id
 from prover.gateway.store import Reserved, SqliteNullifierStore, StoredReply
 
+REQ = 0xD16E57  # the request digest h (D5) the calls here are reserved for
+
 _CHAIN_CONFTEST = Path(__file__).resolve().parents[2] / "chain" / "conftest.py"
 if "zkc_chain_fixtures" in sys.modules:  # one copy per session (tests/prover/gateway/app too)
     chain_fixtures = sys.modules["zkc_chain_fixtures"]
@@ -128,7 +130,7 @@ class UserNote:
         n = len(self.states) - 1
         proof = self.request_proof(n, x, today)
         y, nul, ex, ey = (int(s) for s in proof.public_signals[:4])
-        assert isinstance(store.reserve(nul, x, y, (ex, ey)), Reserved)
+        assert isinstance(store.reserve(nul, x, y, (ex, ey), REQ), Reserved)
         sid = self.mirror.service_id
         e_new = next_commitment(Point(ex, ey), cost, 0)
         sig = sign_state(SERVER_SECRET, sid, e_new)

@@ -15,15 +15,16 @@ from prover.chain.vault import NoteStatus
 from prover.circuits.inputs import CallParams, Note, NoteState, ServiceParams, request_inputs
 from prover.circuits.prover import CircuitKeys, Prover
 from prover.crypto import eta, note_id, public_key, rho0
-from prover.crypto.request_hash import RequestFields, request_x
+from prover.crypto.request_hash import RequestFields
+from prover.crypto.ticket_key import TicketKey
 from prover.gateway.app import GatewaySettings, create_app
 from prover.gateway.app.wiring import build_policy
 from prover.gateway.chain import JobStatus, MirrorChainView, Slasher, ticket_nullifier
 from prover.gateway.embedded import create_embedded_upstream
 from prover.gateway.store import Kind, SqliteNullifierStore
 from prover.gateway.upstream import HttpUpstream
-from prover.wire import PaymentPayload, PaymentSignature
 from prover.wire import encode_header as encode
+from prover.wire import signed_payment
 from prover.wire.required import VkHashes
 
 DevNet = Any
@@ -73,13 +74,12 @@ def test_a_second_paid_call_on_one_ticket_through_the_app_gets_the_note_slashed(
                                       today=today, request_id=request_id)  # fmt: skip
         note = Note(k=k, D=record.deposit, expiry=record.expiry,
                     proof=mirror.merkle_proof(record.index))  # fmt: skip
-        call = CallParams(x=request_x(fields), today=today, eta=eta(k, 0, sid))
+        key = TicketKey.generate()  # each call its own key: two shares of one ticket
+        call = CallParams(x=key.x, today=today, eta=eta(k, 0, sid))
         proof = prover.prove(request_inputs(note, NoteState.genesis(rho0(k, sid)), service, call))
-        return encode(PaymentSignature(
-            x402_version=2, scheme="zk-rln-credit", network=f"eip155:{net.w3.eth.chain_id}",
-            payload=PaymentPayload(proof=proof.calldata,
-                                   public_signals=tuple(int(s) for s in proof.public_signals),
-                                   request_id=request_id, today=today),
+        return encode(signed_payment(
+            network=f"eip155:{net.w3.eth.chain_id}", proof=proof.calldata,
+            public_signals=[int(s) for s in proof.public_signals], key=key, request=fields,
         ))  # fmt: skip
 
     first_body, second_body = b'{"model":"m","input":"one"}', b'{"model":"m","input":"two"}'

@@ -25,10 +25,11 @@ from prover.circuits.inputs import CallParams, ServiceParams, request_inputs
 from prover.cli.main import main
 from prover.crypto.babyjub import Point
 from prover.crypto.commitment import eta
-from prover.crypto.request_hash import RequestFields, request_x
+from prover.crypto.request_hash import RequestFields
+from prover.crypto.ticket_key import TicketKey
 from prover.gateway.bundle import read_gateway_bundle
 from prover.pricing.schedule import PriceSchedule
-from prover.wire import PaymentPayload, PaymentResponse, PaymentSignature, decode_header
+from prover.wire import PaymentResponse, decode_header, signed_payment
 from prover.wire import encode_header as encode
 
 DevNet = Any
@@ -141,14 +142,14 @@ def test_a_provider_goes_from_nothing_to_a_paid_call_and_a_drifted_bundle_is_ref
             reserve=bundle.params.reserve, penalty_max=bundle.params.penalty_max,
             server_pk=Point(int(server_pk[0]), int(server_pk[1])),
         )  # fmt: skip
-        call = CallParams(x=request_x(fields), today=today, eta=eta(note.k, 0, mirror.service_id))
+        key = TicketKey.generate()
+        call = CallParams(x=key.x, today=today, eta=eta(note.k, 0, mirror.service_id))
         proof = note.provers["request"].prove(
             request_inputs(note.note, note.states[0], service, call)
         )
-        header = encode(PaymentSignature(
-            x402_version=2, scheme="zk-rln-credit", network="eip155:31337",
-            payload=PaymentPayload(proof=proof.calldata, today=today, request_id=b"\x07" * 16,
-                                   public_signals=tuple(int(s) for s in proof.public_signals)),
+        header = encode(signed_payment(
+            network="eip155:31337", proof=proof.calldata, key=key, request=fields,
+            public_signals=[int(s) for s in proof.public_signals],
         ))  # fmt: skip
         paid = httpx.post(url + "/v1/embeddings", content=body, timeout=60,
                           headers={"PAYMENT-SIGNATURE": header,

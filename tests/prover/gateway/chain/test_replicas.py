@@ -31,13 +31,14 @@ from prover.circuits.inputs import NoteState
 from prover.crypto.babyjub import Point
 from prover.crypto.commitment import Opening, commit, eta, next_opening, verify_state
 from prover.crypto.eddsa import public_key, secret_key_to_bytes
-from prover.crypto.request_hash import RequestFields, request_x
+from prover.crypto.request_hash import RequestFields
 from prover.crypto.rln import note_id, service_id
+from prover.crypto.ticket_key import TicketKey
 from prover.gateway.bundle import bundle_from_deployment
 from prover.gateway.embedded import ThreadedServer, create_embedded_upstream
 from prover.gateway.policy.entry import PenaltyEntry, verify_log
 from prover.toolchain.postgres import PostgresProcess
-from prover.wire import PaymentPayload, PaymentResponse, PaymentSignature, decode_header
+from prover.wire import PaymentResponse, decode_header, signed_payment
 from prover.wire import encode_header as encode
 
 DevNet = Any
@@ -151,13 +152,11 @@ class Payer:
             method="POST", path=PATH, body=body, service_id=self.sid, today=today,
             request_id=request_id,
         )  # fmt: skip
-        proof = self.note.request_proof(n, request_x(fields), today)
-        header = PaymentSignature(
-            x402_version=2, scheme="zk-rln-credit", network=f"eip155:{self.chain_id}",
-            payload=PaymentPayload(
-                proof=proof.calldata, public_signals=tuple(int(s) for s in proof.public_signals),
-                request_id=request_id, today=today,
-            ),
+        key = TicketKey.generate()  # a fresh one-time key: a second use of a ticket is a new x
+        proof = self.note.request_proof(n, key.x, today)
+        header = signed_payment(
+            network=f"eip155:{self.chain_id}", proof=proof.calldata,
+            public_signals=[int(s) for s in proof.public_signals], key=key, request=fields,
         )  # fmt: skip
         return body, encode(header)
 

@@ -23,6 +23,8 @@ from prover.gateway.chain import (
 )
 from prover.gateway.store import SqliteNullifierStore
 
+REQ = 0xD16E57  # the request digest h (D5) the calls here are reserved for
+
 DevNet = Any  # tests/prover/chain/conftest.py
 SLASHER = anvil_account(6)
 
@@ -183,7 +185,7 @@ def test_the_deny_list_starts_at_the_notes_first_unspent_ticket(
     for t in range(3):  # tickets 0..2 served (shares of the real line; any E_anon)
         a = slope(k, t, sid)
         nul = ticket_nullifier(k, t, sid)
-        store.reserve(nul, 100 + t, share(k, a, 100 + t), (0, 1))
+        store.reserve(nul, 100 + t, share(k, a, 100 + t), (0, 1), REQ)
     slasher = _slasher(net, mirror, store, deny_ahead=5)
     job = slasher.on_double_spend(*_two_shares(k, sid, ticket=2))
     assert (job.denied_from, job.denied_to) == (3, 7)

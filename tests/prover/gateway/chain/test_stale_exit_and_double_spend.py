@@ -27,6 +27,8 @@ from prover.gateway.chain import (
 )
 from prover.gateway.store import DoubleSpend, Kind, SqliteNullifierStore
 
+REQ = 0xD16E57  # the request digest h (D5) the calls here are reserved for
+
 DevNet = Any  # tests/prover/chain/conftest.py
 NewNote = Callable[[CreditVaultClient, VaultMirror], Any]  # conftest.UserNote
 SLASHER = anvil_account(6)
@@ -87,7 +89,7 @@ def test_an_honest_withdrawal_burns_its_ticket_in_the_store_and_slashes_nothing(
     # The burnt ticket can no longer pay a call: the store answers a double-spend with its share.
     late = note.request_proof(1, _x(), today)
     y, nul, ex, ey = _signals(late)[:4]
-    outcome = g.store.reserve(nul, _signals(late)[6], y, (ex, ey))
+    outcome = g.store.reserve(nul, _signals(late)[6], y, (ex, ey), REQ)
     assert isinstance(outcome, DoubleSpend) and outcome.first_kind is Kind.WITHDRAWAL
     assert g.watcher.process().recorded == 0  # the cursor moved on
     net.dev.advance(2 * DAY + 1)  # exit_delay: nobody challenged an honest exit
@@ -153,7 +155,7 @@ def test_a_stale_exit_from_a_spent_ticket_is_slashed_inside_the_exit_window(
     # The note's next real call is refused by the store.
     nxt = note.request_proof(2, _x(), today)
     y, nul, ex, ey = _signals(nxt)[:4]
-    outcome = g.store.reserve(nul, _signals(nxt)[6], y, (ex, ey))
+    outcome = g.store.reserve(nul, _signals(nxt)[6], y, (ex, ey), REQ)
     assert isinstance(outcome, DoubleSpend) and outcome.first_kind is Kind.DENIED
 
 
@@ -169,7 +171,7 @@ def test_two_calls_on_one_ticket_reported_by_the_app_get_the_note_slashed(
     x_b = _x()
     second = note.request_proof(0, x_b, today)  # the same ticket again, another request
     y_b, nul, ex, ey = _signals(second)[:4]
-    outcome = g.store.reserve(nul, x_b, y_b, (ex, ey))
+    outcome = g.store.reserve(nul, x_b, y_b, (ex, ey), REQ)
     assert isinstance(outcome, DoubleSpend) and outcome.first_kind is Kind.CALL
     # The app's own double-spend branch (evidence_for) hands the evidence to the slasher.
     evidence = evidence_for(outcome, nul, x_b, y_b, MirrorChainView(g.mirror))

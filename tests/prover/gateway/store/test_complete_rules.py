@@ -23,13 +23,15 @@ from prover.gateway.store import (
     UnknownNullifier,
 )
 
+REQ = 0xD16E57  # the request digest h (D5) the calls here are reserved for
+
 E_ANON = (5, 6)
 
 
 def test_completing_a_reserved_call_serves_it_with_the_reply(
     store: NullifierStore, clock: Any, reply: Callable[..., StoredReply]
 ) -> None:
-    store.reserve(7, 70, 700, E_ANON)
+    store.reserve(7, 70, 700, E_ANON, REQ)
     clock.advance(timedelta(seconds=3))
     record = store.complete(7, 70, reply(cost=4, seed=1))
     assert record.status is Status.SERVED
@@ -43,7 +45,7 @@ def test_completing_a_reserved_call_serves_it_with_the_reply(
 def test_completing_twice_with_the_same_reply_is_a_no_op(
     store: NullifierStore, clock: Any, reply: Callable[..., StoredReply]
 ) -> None:
-    store.reserve(7, 70, 700, E_ANON)
+    store.reserve(7, 70, 700, E_ANON, REQ)
     first = store.complete(7, 70, reply(seed=2))
     clock.advance(timedelta(minutes=5))
     again = store.complete(7, 70, reply(seed=2))
@@ -54,7 +56,7 @@ def test_completing_twice_with_the_same_reply_is_a_no_op(
 def test_a_served_ticket_refuses_a_different_reply(
     store: NullifierStore, reply: Callable[..., StoredReply]
 ) -> None:
-    store.reserve(7, 70, 700, E_ANON)
+    store.reserve(7, 70, 700, E_ANON, REQ)
     store.complete(7, 70, reply(seed=2))
     with pytest.raises(ReplyConflict, match="7"):
         store.complete(7, 70, reply(seed=3))
@@ -66,7 +68,7 @@ def test_a_served_ticket_refuses_a_different_reply(
 def test_completing_with_another_x_is_refused_and_changes_nothing(
     store: NullifierStore, reply: Callable[..., StoredReply]
 ) -> None:
-    store.reserve(7, 70, 700, E_ANON)
+    store.reserve(7, 70, 700, E_ANON, REQ)
     with pytest.raises(RequestMismatch, match="x=71"):
         store.complete(7, 71, reply())
     record = store.get_record(7)

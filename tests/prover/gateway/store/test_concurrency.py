@@ -21,6 +21,7 @@ from psycopg import sql
 from prover.crypto.field import P
 from prover.crypto.rln import recover_secret
 from prover.gateway.store import (
+    SCHEMA_VERSION,
     DoubleSpend,
     InProgress,
     NullifierStore,
@@ -29,6 +30,8 @@ from prover.gateway.store import (
     open_store,
 )
 from prover.toolchain.postgres import PostgresInfo
+
+REQ = 0xD16E57  # the request digest h (D5) the calls here are reserved for
 
 PROCESSES = 8
 K = 0xC0FFEE * 2**190 % P
@@ -44,7 +47,8 @@ def _share(x: int) -> int:
 def _race(
     url: str, jobs: list[tuple[str, int]], *, open_first: bool = True
 ) -> list[tuple[str, int, dict[str, Any]]]:
-    """Run one job per process at once; each job is ("reserve" | "withdraw", x). With
+    """Run one job per process at once; each job is ("reserve" | "withdraw", x) or
+    ("request", h): one key (x = 555) signing request h. With
     `open_first=False` the processes also open (and create) the store at the same moment."""
     barrier = CTX.Barrier(len(jobs))
     results: Queue[tuple[str, int, dict[str, Any]]] = CTX.Queue()
@@ -78,7 +82,9 @@ def _worker(
         if open_first:
             barrier.wait(timeout=60)
         if job == "reserve":
-            outcome: Any = store.reserve(NULLIFIER, x, _share(x), (x, x + 1))
+            outcome: Any = store.reserve(NULLIFIER, x, _share(x), (x, x + 1), REQ)
+        elif job == "request":
+            outcome = store.reserve(NULLIFIER, 555, _share(555), (555, 556), x)
         else:
             outcome = store.record_withdrawal(NULLIFIER, x, _share(x))
         results.put((job, x, outcome.model_dump(mode="json")))
@@ -117,6 +123,21 @@ def test_eight_processes_with_the_same_x_one_reserves_and_the_rest_see_it_in_pro
     assert counts == Counter({"reserved": 1, "in_progress": PROCESSES - 1})
 
 
+def test_eight_processes_with_one_key_and_eight_requests_serve_one_request_and_slash_none(
+    store_url: str,
+) -> None:
+    open_store(store_url).close()
+    outcomes = _race(store_url, [("request", 7000 + i) for i in range(PROCESSES)])
+    counts = Counter(o["outcome"] for _, _, o in outcomes)
+    assert counts == Counter({"reserved": 1, "ticket_reserved": PROCESSES - 1})
+    (winner,) = [h for _, h, o in outcomes if o["outcome"] == "reserved"]
+    assert all(o["reply"] is None for _, _, o in outcomes if o["outcome"] == "ticket_reserved")
+    with open_store(store_url) as store:
+        record = store.get_record(NULLIFIER)
+        assert record is not None and record.request_digest == winner and record.x == 555
+        assert store.stats().total == 1
+
+
 def test_replicas_creating_a_new_store_at_the_same_moment_agree_on_one_ledger(
     store_url: str,
 ) -> None:
@@ -124,7 +145,7 @@ def test_replicas_creating_a_new_store_at_the_same_moment_agree_on_one_ledger(
     counts = Counter(o["outcome"] for _, _, o in outcomes)
     assert counts == Counter({"reserved": 1, "double_spend": PROCESSES - 1})
     with open_store(store_url) as store:
-        assert store.schema_version() == 1 and store.stats().total == 1
+        assert store.schema_version() == SCHEMA_VERSION and store.stats().total == 1
 
 
 def test_calls_racing_an_exit_on_one_ticket_leave_exactly_one_spender(store_url: str) -> None:
@@ -156,7 +177,9 @@ def test_many_processes_reserving_many_nullifiers_win_each_exactly_once(
         random.Random(seed).shuffle(order)
         try:
             with open_store(store_url) as store:
-                won.put([n for n in order if store.reserve(n, seed, seed, (1, 1)) == Reserved()])
+                won.put(
+                    [n for n in order if store.reserve(n, seed, seed, (1, 1), REQ) == Reserved()]
+                )
         except BaseException as exc:  # report instead of leaving the parent waiting
             won.put(repr(exc))
             raise
@@ -182,7 +205,7 @@ def test_threads_sharing_one_store_object_also_get_exactly_one_reservation(
 
     def reserve(x: int) -> None:
         barrier.wait(timeout=30)
-        outcome = store.reserve(NULLIFIER, x, _share(x), (1, 1))
+        outcome = store.reserve(NULLIFIER, x, _share(x), (1, 1), REQ)
         with lock:
             outcomes.append(outcome)
 

@@ -14,17 +14,23 @@ from collections.abc import Callable
 
 from prover.gateway.store import (
     DoubleSpend,
+    EAnonMismatch,
     InProgress,
     Kind,
     Retry,
     Status,
     StoredReply,
+    TicketReserved,
     open_store,
 )
+
+REQ = 0xD16E57  # the request digest h (D5) the calls here are reserved for
 
 _CHILD = """
 import os, signal, sys
 from prover.gateway.store import StoredReply, StoredSignature, open_store
+
+REQ = 0xD16E57  # the request digest h (D5) the calls here are reserved for
 
 url, limit, self_kill = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
 store = open_store(url)
@@ -36,7 +42,7 @@ def reply(n):
 n = 0
 while limit == 0 or n < limit:
     n += 1
-    store.reserve(n, 1000 + n, 2000 + n, (n, n))
+    store.reserve(n, 1000 + n, 2000 + n, (n, n), REQ)
     if n % 2 == 0:
         store.complete(n, 1000 + n, reply(n))
     print(n, flush=True)
@@ -91,8 +97,11 @@ def test_a_reservation_survives_its_process_being_killed_before_closing(
     assert child.returncode == -signal.SIGKILL, err
     assert out.split() == ["1"]
     with open_store(store_url) as store:
-        assert store.reserve(1, 1001, 2001, (1, 1)) == InProgress()
-        spend = store.reserve(1, 5, 6, (1, 1))
+        assert isinstance(store.reserve(1, 1001, 2001, (1, 1), REQ), InProgress)
+        # the request and the point the ticket was reserved for survived the kill too
+        assert store.reserve(1, 1001, 2001, (1, 1), REQ + 1) == TicketReserved(reply=None)
+        assert store.reserve(1, 1001, 2001, (2, 2), REQ) == EAnonMismatch()
+        spend = store.reserve(1, 5, 6, (1, 1), REQ)
         assert isinstance(spend, DoubleSpend) and spend.share == (1001, 2001)
 
 
@@ -102,7 +111,7 @@ def test_a_served_reply_survives_its_process_being_killed(store_url: str) -> Non
     assert child.returncode == -signal.SIGKILL, err
     assert out.split() == ["1", "2"]
     with open_store(store_url) as store:
-        assert store.reserve(2, 1002, 2002, (2, 2)) == Retry(reply=_reply(2))
+        assert store.reserve(2, 1002, 2002, (2, 2), REQ) == Retry(reply=_reply(2))
         assert store.get_reply(2) == _reply(2)
 
 
@@ -134,7 +143,7 @@ def test_reopening_after_a_crash_loses_nothing_and_accepts_new_work(
     _check_acknowledged(store_url, 6)
     with open_store(store_url) as store:
         store.complete(1, 1001, reply(seed=1))  # a call left in progress by the crash
-        store.reserve(7, 1007, 2007, (7, 7))
+        store.reserve(7, 1007, 2007, (7, 7), REQ)
     with open_store(store_url) as store:
         assert store.get_reply(1) == reply(seed=1)
         assert store.stats().total == 7

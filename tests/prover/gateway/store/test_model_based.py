@@ -14,6 +14,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from prover.crypto.field import P
 from prover.gateway.store import (
     DoubleSpend,
+    EAnonMismatch,
     InProgress,
     Kind,
     NotACall,
@@ -24,6 +25,7 @@ from prover.gateway.store import (
     Status,
     StoredReply,
     StoreError,
+    TicketReserved,
     UnknownNullifier,
     WithdrawalRecorded,
     open_store,
@@ -31,6 +33,8 @@ from prover.gateway.store import (
 
 NULLIFIERS = st.sampled_from([1, 2, 3, P - 1])
 XS = st.sampled_from([11, 12])
+REQUESTS = st.sampled_from([0xD16E57, 0xD16E58])  # request digests h (D5)
+POINTS = st.sampled_from([(5, 6), (7, 8)])  # E_anon
 X_W = 99
 
 
@@ -42,6 +46,8 @@ class Entry:
     y: int | None
     reply_seed: int | None
     touched: datetime  # creation, or the reply once served
+    request: int | None = None
+    e_anon: tuple[int, int] | None = None
 
 
 def _y(nullifier: int, x: int) -> int:
@@ -66,21 +72,28 @@ def _check_model_run(
         def _spent(self, entry: Entry) -> DoubleSpend:
             return DoubleSpend(first_kind=entry.kind, first_x=entry.x, first_y=entry.y)
 
-        @rule(nullifier=NULLIFIERS, x=XS)
-        def reserve(self, nullifier: int, x: int) -> None:
-            got = self.store.reserve(nullifier, x, _y(nullifier, x), (nullifier, x))
+        @rule(nullifier=NULLIFIERS, x=XS, request=REQUESTS, point=POINTS)
+        def reserve(self, nullifier: int, x: int, request: int, point: tuple[int, int]) -> None:
+            got = self.store.reserve(nullifier, x, _y(nullifier, x), point, request)
             entry = self.model.get(nullifier)
+            served = None if entry is None or entry.reply_seed is None else entry.reply_seed
+            stored = None if served is None else make_reply(seed=served)
             if entry is None:
                 assert got == Reserved()
                 self.model[nullifier] = Entry(
-                    Kind.CALL, Status.IN_PROGRESS, x, _y(nullifier, x), None, self.clock()
-                )
+                    Kind.CALL, Status.IN_PROGRESS, x, _y(nullifier, x), None, self.clock(),
+                    request, point,
+                )  # fmt: skip
             elif entry.kind is not Kind.CALL or entry.x != x:
                 assert got == self._spent(entry)
+            elif entry.request != request:
+                assert got == TicketReserved(reply=stored)
+            elif entry.e_anon != point:
+                assert got == EAnonMismatch()
             elif entry.status is Status.IN_PROGRESS:
-                assert got == InProgress()
+                assert isinstance(got, InProgress)
             else:
-                assert got == Retry(reply=make_reply(seed=entry.reply_seed or 0))
+                assert got == Retry(reply=stored)
 
         @rule(nullifier=NULLIFIERS, x=XS, seed=st.sampled_from([0, 1]))
         def complete(self, nullifier: int, x: int, seed: int) -> None:

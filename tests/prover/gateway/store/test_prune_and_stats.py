@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from prover.gateway.store import (
+    SCHEMA_VERSION,
     InProgress,
     NullifierStore,
     Reserved,
@@ -16,6 +17,8 @@ from prover.gateway.store import (
     StoreError,
     prune_cutoff,
 )
+
+REQ = 0xD16E57  # the request digest h (D5) the calls here are reserved for
 
 E_ANON = (1, 2)
 WINDOW = timedelta(days=30 + 3 + 2)  # note_ttl_days + exit_grace_days + exit_delay
@@ -30,13 +33,13 @@ def test_the_prune_cutoff_is_ttl_plus_grace_plus_exit_delay_before_now() -> None
 def test_prune_removes_old_final_records_and_keeps_young_and_in_progress_ones(
     store: NullifierStore, clock: Any, reply: Callable[..., StoredReply]
 ) -> None:
-    store.reserve(1, 10, 11, E_ANON)  # old, served
+    store.reserve(1, 10, 11, E_ANON, REQ)  # old, served
     store.complete(1, 10, reply())
-    store.reserve(2, 20, 21, E_ANON)  # old, never served: kept forever
+    store.reserve(2, 20, 21, E_ANON, REQ)  # old, never served: kept forever
     store.record_withdrawal(3, 30, 31)  # old exit
     store.deny([4])  # old deny-list entry
     clock.advance(WINDOW)
-    store.reserve(5, 50, 51, E_ANON)  # young, served
+    store.reserve(5, 50, 51, E_ANON, REQ)  # young, served
     store.complete(5, 50, reply(seed=5))
     store.record_withdrawal(6, 60, 61)  # young exit
     clock.advance(timedelta(hours=1))
@@ -51,7 +54,7 @@ def test_prune_removes_old_final_records_and_keeps_young_and_in_progress_ones(
         False,
         False,
     ]
-    assert store.reserve(2, 20, 21, E_ANON) == InProgress()
+    assert isinstance(store.reserve(2, 20, 21, E_ANON, REQ), InProgress)
     assert store.get_reply(5) == reply(seed=5)
     assert store.prune(cutoff) == 0
 
@@ -59,7 +62,7 @@ def test_prune_removes_old_final_records_and_keeps_young_and_in_progress_ones(
 def test_a_record_served_late_is_aged_from_its_reply(
     store: NullifierStore, clock: Any, reply: Callable[..., StoredReply]
 ) -> None:
-    store.reserve(1, 10, 11, E_ANON)
+    store.reserve(1, 10, 11, E_ANON, REQ)
     clock.advance(timedelta(days=10))
     store.complete(1, 10, reply())
     assert store.prune(clock() - timedelta(days=5)) == 0
@@ -77,7 +80,7 @@ def test_a_pruned_ticket_is_forgotten(store: NullifierStore, clock: Any) -> None
     store.deny([9])
     clock.advance(WINDOW * 2)
     assert store.prune(clock() - WINDOW) == 1
-    assert store.reserve(9, 1, 1, E_ANON) == Reserved()
+    assert store.reserve(9, 1, 1, E_ANON, REQ) == Reserved()
 
 
 def test_prune_refuses_a_naive_timestamp(store: NullifierStore) -> None:
@@ -90,12 +93,12 @@ def test_stats_count_each_kind_and_the_oldest_call_in_progress(
 ) -> None:
     empty = store.stats()
     assert (empty.total, empty.oldest_in_progress) == (0, None)
-    assert empty.backend in ("sqlite", "postgresql") and empty.schema_version == 1
+    assert empty.backend in ("sqlite", "postgresql") and empty.schema_version == SCHEMA_VERSION
     first = clock()
-    store.reserve(1, 10, 11, E_ANON)
+    store.reserve(1, 10, 11, E_ANON, REQ)
     clock.advance(timedelta(minutes=1))
-    store.reserve(2, 20, 21, E_ANON)
-    store.reserve(3, 30, 31, E_ANON)
+    store.reserve(2, 20, 21, E_ANON, REQ)
+    store.reserve(3, 30, 31, E_ANON, REQ)
     store.complete(3, 30, reply())
     store.record_withdrawal(4, 40, 41)
     store.deny([5, 6])

@@ -27,6 +27,8 @@ from prover.gateway.store import (
 )
 from prover.gateway.store.sqlite import SqliteNullifierStore
 
+REQ = 0xD16E57  # the request digest h (D5) the calls here are reserved for
+
 E_ANON = (5, 6)
 
 
@@ -86,8 +88,8 @@ def test_writers_queued_behind_a_transaction_share_one_commit_and_each_is_reserv
     calls = _Outcomes(sqlite_store)
     with sqlite_store._write_lock:
         for n in range(1, 9):
-            calls.queue(f"r{n}", lambda n=n: sqlite_store.reserve(n, 10 * n, 100 * n, E_ANON))
-        calls.queue("again", lambda: sqlite_store.reserve(3, 31, 301, E_ANON))  # same ticket
+            calls.queue(f"r{n}", lambda n=n: sqlite_store.reserve(n, 10 * n, 100 * n, E_ANON, REQ))
+        calls.queue("again", lambda: sqlite_store.reserve(3, 31, 301, E_ANON, REQ))  # same ticket
     calls.join()
     assert groups == [9]  # one transaction, one fsync, for nine writers
     assert all(isinstance(calls.results[f"r{n}"], Reserved) for n in range(1, 9))
@@ -102,7 +104,7 @@ def test_a_refused_complete_inside_a_group_fails_only_its_own_caller(
     served = reply(cost=4, seed=1)
     calls = _Outcomes(sqlite_store)
     with sqlite_store._write_lock:
-        calls.queue("reserve", lambda: sqlite_store.reserve(7, 70, 700, E_ANON))
+        calls.queue("reserve", lambda: sqlite_store.reserve(7, 70, 700, E_ANON, REQ))
         calls.queue("wrong_x", lambda: sqlite_store.complete(7, 71, served))
         calls.queue("complete", lambda: sqlite_store.complete(7, 70, served))
     calls.join()
@@ -124,8 +126,8 @@ def test_a_sqlite_error_fails_the_whole_group_and_commits_none_of_it(
         )
     calls = _Outcomes(sqlite_store)
     with sqlite_store._write_lock:
-        calls.queue("first", lambda: sqlite_store.reserve(12, 120, 1200, E_ANON))
-        calls.queue("failing", lambda: sqlite_store.reserve(13, 130, 1300, E_ANON))
+        calls.queue("first", lambda: sqlite_store.reserve(12, 120, 1200, E_ANON, REQ))
+        calls.queue("failing", lambda: sqlite_store.reserve(13, 130, 1300, E_ANON, REQ))
     calls.join()
     assert groups == [2]
     for name in ("first", "failing"):
@@ -133,5 +135,5 @@ def test_a_sqlite_error_fails_the_whole_group_and_commits_none_of_it(
         assert isinstance(error, StoreBackendError) and "disk says no" in str(error)
     assert calls.results["first"] is not calls.results["failing"]  # each caller its own error
     assert sqlite_store.get_record(12) is None and sqlite_store.get_record(13) is None
-    assert isinstance(sqlite_store.reserve(12, 120, 1200, E_ANON), Reserved)  # retry: fine
+    assert isinstance(sqlite_store.reserve(12, 120, 1200, E_ANON, REQ), Reserved)  # retry: fine
     assert groups == [2, 1]

@@ -17,6 +17,8 @@ from prover.gateway.store import (
     WithdrawalRecorded,
 )
 
+REQ = 0xD16E57  # the request digest h (D5) the calls here are reserved for
+
 K = 31337 * 2**200 % P
 SERVICE = 4242
 X_W = withdrawal_point(SERVICE)
@@ -36,7 +38,7 @@ def test_a_call_on_a_withdrawn_ticket_is_a_double_spend_that_reveals_the_secret(
         already_known=False
     )
     x = 123456789
-    outcome = store.reserve(key, x, share(K, a, x), E_ANON)
+    outcome = store.reserve(key, x, share(K, a, x), E_ANON, REQ)
     assert isinstance(outcome, DoubleSpend)
     assert outcome.first_kind is Kind.WITHDRAWAL
     assert outcome.share == (X_W, share(K, a, X_W))
@@ -48,7 +50,7 @@ def test_an_exit_on_a_ticket_already_spent_by_a_call_is_a_double_spend(
 ) -> None:
     key, a = ticket(2)
     x = 55
-    store.reserve(key, x, share(K, a, x), E_ANON)
+    store.reserve(key, x, share(K, a, x), E_ANON, REQ)
     store.complete(key, x, reply())
     outcome = store.record_withdrawal(key, X_W, share(K, a, X_W))
     assert isinstance(outcome, DoubleSpend)
@@ -63,7 +65,7 @@ def test_an_exit_on_a_call_still_in_progress_is_also_a_double_spend(
     store: NullifierStore,
 ) -> None:
     key, a = ticket(4)
-    store.reserve(key, 66, share(K, a, 66), E_ANON)
+    store.reserve(key, 66, share(K, a, 66), E_ANON, REQ)
     outcome = store.record_withdrawal(key, X_W, share(K, a, X_W))
     assert isinstance(outcome, DoubleSpend) and outcome.share == (66, share(K, a, 66))
 
@@ -99,7 +101,7 @@ def test_deny_listed_tickets_refuse_calls_and_exits(store: NullifierStore) -> No
     upcoming = [ticket(n)[0] for n in range(7, 10)]
     assert store.deny(upcoming) == 3
     for key in upcoming:
-        outcome = store.reserve(key, 77, 1, E_ANON)
+        outcome = store.reserve(key, 77, 1, E_ANON, REQ)
         assert isinstance(outcome, DoubleSpend)
         assert outcome.first_kind is Kind.DENIED and outcome.share is None
     exit_outcome = store.record_withdrawal(upcoming[0], X_W, 5)
@@ -111,7 +113,7 @@ def test_deny_keeps_existing_records_and_counts_only_new_entries(
     store: NullifierStore, reply: Callable[..., StoredReply]
 ) -> None:
     spent, a = ticket(11)
-    store.reserve(spent, 3, share(K, a, 3), E_ANON)
+    store.reserve(spent, 3, share(K, a, 3), E_ANON, REQ)
     store.complete(spent, 3, reply())
     fresh = ticket(12)[0]
     assert store.deny([spent, fresh, fresh]) == 1
@@ -127,4 +129,4 @@ def test_an_unseen_ticket_next_to_denied_ones_is_still_reservable(
 ) -> None:
     store.deny([ticket(13)[0]])
     key, a = ticket(14)
-    assert store.reserve(key, 1, share(K, a, 1), E_ANON) == Reserved()
+    assert store.reserve(key, 1, share(K, a, 1), E_ANON, REQ) == Reserved()
