@@ -3,8 +3,9 @@
 The validator and `zkcredits gateway attest` use only what is here: the `ValidationRequest`
 event, `validationRequest`, `validationResponse`, `hasResponse`, and the Identity Registry's
 `tokenURI`. The ABI fragments are written out (no compiler at run time); a test checks each one
-against the compiled `contracts/erc8004/` registries. Every function takes the agent id even where
-today's registry ignores it, so a registry that keys request hashes by agent changes only this file.
+against the compiled `contracts/erc8004/` registries. The registry keys a request by
+`(agentId, requestHash)` (docs/erc8004.md: per-agent namespaces, so nobody can occupy another
+agent's request hash first): every call about a request takes both.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from web3.types import LogReceipt, TxReceipt
 from prover.chain.sender import Sender, checksum
 
 _BYTES32 = {"name": "requestHash", "type": "bytes32"}
+_AGENT = {"name": "agentId", "type": "uint256"}
 VALIDATION_ABI: Final[list[dict[str, Any]]] = [
     {
         "type": "event",
@@ -48,6 +50,7 @@ VALIDATION_ABI: Final[list[dict[str, Any]]] = [
         "name": "validationResponse",
         "stateMutability": "nonpayable",
         "inputs": [
+            _AGENT,
             _BYTES32,
             {"name": "response", "type": "uint8"},
             {"name": "responseURI", "type": "string"},
@@ -60,7 +63,7 @@ VALIDATION_ABI: Final[list[dict[str, Any]]] = [
         "type": "function",
         "name": "hasResponse",
         "stateMutability": "view",
-        "inputs": [_BYTES32],
+        "inputs": [_AGENT, _BYTES32],
         "outputs": [{"name": "", "type": "bool"}],
     },
     *[
@@ -69,12 +72,12 @@ VALIDATION_ABI: Final[list[dict[str, Any]]] = [
             ("ZeroValidator", []),
             ("ZeroRequestHash", []),
             ("EmptyRequestURI", []),
-            ("RequestAlreadyExists", [_BYTES32]),
+            ("RequestAlreadyExists", [_AGENT, _BYTES32]),
             (
                 "NotAgentOperator",
-                [{"name": "caller", "type": "address"}, {"name": "agentId", "type": "uint256"}],
+                [{"name": "caller", "type": "address"}, _AGENT],
             ),
-            ("UnknownRequest", [_BYTES32]),
+            ("UnknownRequest", [_AGENT, _BYTES32]),
             (
                 "NotValidator",
                 [
@@ -149,8 +152,9 @@ class ValidationRegistry:
         return sorted(seen, key=lambda r: (r.block_number, r.log_index))
 
     def has_response(self, request_hash: bytes, agent_id: int) -> bool:
-        del agent_id  # today's registry keys requests by hash alone
-        return bool(self.contract.functions.hasResponse(request_hash).call())
+        """Whether the request `(agent_id, request_hash)` holds an answer (reverts
+        `UnknownRequest` for a request the registry never saw)."""
+        return bool(self.contract.functions.hasResponse(agent_id, request_hash).call())
 
     def respond(
         self,
@@ -163,9 +167,8 @@ class ValidationRegistry:
         response_hash: bytes,
         tag: str,
     ) -> TxReceipt:
-        del agent_id  # today's registry keys requests by hash alone
         fn = self.contract.functions.validationResponse(
-            request_hash, score, response_uri, response_hash, tag
+            agent_id, request_hash, score, response_uri, response_hash, tag
         )
         return sender.call_fn(fn, "validationResponse")
 

@@ -6,13 +6,15 @@ file that does not parse as a document is not served: the last good one stays, a
 is logged. With no document the route answers `404 not_attested` in the one error shape (D8), so
 a gateway without attestation stays usable by clients that do not require one.
 
-Mount it BEFORE the gateway's catch-all API route (FastAPI matches routes in order):
-`app.include_router(attestation_router(path))`.
+The gateway app (`prover.gateway.app.factory`) mounts it before its catch-all API route (FastAPI
+matches routes in order), with the setting `attestation_file` (`ZKCREDITS_GATEWAY_ATTESTATION_FILE`)
+as `path` and its unpaid-request rate limit as `limited`. The route is free: no ticket.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import APIRouter
@@ -60,13 +62,18 @@ class EvidenceFile:
         log.info("attestation_document_loaded", path=str(self.path), bytes=len(body))
 
 
-def attestation_router(path: Path | None) -> APIRouter:
-    """A router serving the document in `path` (None: this gateway publishes none)."""
+def attestation_router(
+    path: Path | None, limited: Callable[[], Response | None] | None = None
+) -> APIRouter:
+    """A router serving the document in `path` (None: this gateway publishes none); `limited`
+    returns the reply refusing a request over the unpaid-request rate, or None to serve it."""
     router = APIRouter()
     source = None if path is None else EvidenceFile(path)
 
     @router.get(ATTESTATION_PATH)
     def attestation() -> Response:
+        if limited is not None and (refused := limited()) is not None:
+            return refused
         body = None if source is None else source.current()
         if body is None:
             error = WireError(ErrorCode.NOT_ATTESTED, "this gateway publishes no TEE attestation")

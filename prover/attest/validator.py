@@ -10,8 +10,8 @@ finished, and answers each request once:
    `zkcredits.tee` key (gateway key and pinned images): the binding and the pins are the
    provider's public commitments, never the document's claims;
 4. appraise the quote at the current time under this validator's own TCB policy;
-5. `validationResponse(requestHash, 100 | 0, responseURI, responseHash, tag)` with the verdict
-   (JSON naming the failed check) as a data: URI and its keccak256 as `responseHash`.
+5. `validationResponse(agentId, requestHash, 100 | 0, responseURI, responseHash, tag)` with the
+   verdict (JSON naming the failed check) as a data: URI and its keccak256 as `responseHash`.
 
 A fetch that fails for network reasons is retried on later polls (the request stays pending in
 the state file) and answered 0 (check `evidence`) after `max_fetch_attempts`. Every malformed
@@ -81,6 +81,7 @@ class PendingRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     agent_id: int
+    request_hash: str = Field(pattern=r"^0x[0-9a-f]{64}$")
     request_uri: str
     block_number: int
     log_index: int
@@ -94,7 +95,7 @@ class ValidatorState(BaseModel):
 
     next_block: int = Field(ge=0)
     pending: dict[str, PendingRequest] = {}
-    """By `0x` request hash."""
+    """By `request_key` (the registry keys a request by agent id and request hash)."""
 
 
 class Answer(BaseModel):
@@ -111,12 +112,18 @@ class Answer(BaseModel):
     tx_hash: str
 
 
-def _seen(validator: str, key: str, pending: PendingRequest) -> ValidationRequestSeen:
+def request_key(agent_id: int, request_hash: bytes) -> str:
+    """A request's key in the state file: `<agentId>/0x<requestHash>` (two agents may use the
+    same request hash; the registry keeps them apart, so must the validator)."""
+    return f"{agent_id}/0x{request_hash.hex()}"
+
+
+def _seen(validator: str, pending: PendingRequest) -> ValidationRequestSeen:
     return ValidationRequestSeen(
         validator=validator,
         agent_id=pending.agent_id,
         request_uri=pending.request_uri,
-        request_hash=bytes.fromhex(key[2:]),
+        request_hash=bytes.fromhex(pending.request_hash[2:]),
         block_number=pending.block_number,
         log_index=pending.log_index,
     )
@@ -211,9 +218,9 @@ class Validator:
                 for request in self.registry.requests_for(self.sender.address, first, last):
                     answers.extend(self._handle(request))
                 self.state.next_block = last + 1
-            for key, pending in list(self.state.pending.items()):
+            for pending in list(self.state.pending.values()):
                 if pending.block_number < first:
-                    answers.extend(self._handle(_seen(self.sender.address, key, pending)))
+                    answers.extend(self._handle(_seen(self.sender.address, pending)))
         except (Web3Exception, OSError, ValueError) as exc:
             raise ValidatorError(f"the chain does not answer: {exc}", field="rpc_url") from exc
         except ValidatorError:
@@ -224,7 +231,7 @@ class Validator:
         return answers
 
     def _handle(self, request: ValidationRequestSeen) -> list[Answer]:
-        key = "0x" + request.request_hash.hex()
+        key = request_key(request.agent_id, request.request_hash)
         if self.registry.has_response(request.request_hash, request.agent_id):
             self.state.pending.pop(key, None)
             return []
@@ -236,12 +243,18 @@ class Validator:
             if attempts < self.config.max_fetch_attempts:
                 self.state.pending[key] = PendingRequest(
                     agent_id=request.agent_id,
+                    request_hash="0x" + request.request_hash.hex(),
                     request_uri=request.request_uri,
                     block_number=request.block_number,
                     log_index=request.log_index,
                     attempts=attempts,
                 )
-                log.warning("validation_fetch_retry", request_hash=key, attempts=attempts)
+                log.warning(
+                    "validation_fetch_retry",
+                    agent_id=request.agent_id,
+                    request_hash="0x" + request.request_hash.hex(),
+                    attempts=attempts,
+                )
                 return []
             verdict = Verdict.refused(
                 EvidenceError(f"gave up after {attempts} attempts: {exc}", field=exc.field), now=at

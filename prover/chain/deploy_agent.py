@@ -104,6 +104,7 @@ def register_provider_agent(
         identity_registry=registries.identity,
         policy_hash=config.policy_hash,
         keys=published_keys(config, build),
+        tee=config.tee,
     )
     uri = to_data_uri(registration)
     say(f"publishing the registration file of agent {agent_id} ({len(uri)} bytes, data: URI)")

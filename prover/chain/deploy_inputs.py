@@ -9,6 +9,7 @@ from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from prover.attest.registration import TeeRegistration
 from prover.chain import param_bounds as bounds
 from prover.chain.deploy_errors import DeployError, MissingBuildError
 from prover.chain.erc8004 import RegistryAddresses
@@ -80,6 +81,9 @@ class DeployConfig(BaseModel):
     keys_url: str | None = Field(default=None, pattern=r"^https?://.*/$")
     """Where the proving keys and circuit files are served (a directory URL ending in `/`;
     `<circuit>/<file>` is appended); default: the gateway's `/.well-known/zkcredits/keys/`."""
+    tee: TeeRegistration | None = None
+    """The TEE section of the registration file (`zkcredits.tee`, docs/tee.md): the value
+    `zkcredits gateway attest` prints, for a gateway running in an attested TDX trust domain."""
 
     _root_ttl = field_validator("root_ttl")(bounds.check_root_ttl)
 

@@ -3,7 +3,9 @@
 The file follows the ERC-8004 `registration-v1` shape (type, name, description, services,
 x402Support, registrations, supportedTrust) and carries everything a client pins at deposit under
 one extension key, `zkcredits`: chain id, vault, asset, service_id, every vault parameter, the
-price schedule and its hash, and the vk hashes. Big numbers travel as decimal strings.
+price schedule and its hash, the vk hashes, and optionally the TEE pins (`tee`: the gateway key
+its quotes bind and the measured images clients accept; docs/tee.md). Big numbers travel as
+decimal strings.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Annotated, Final, Literal
 from eth_abi.abi import encode as abi_encode
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from prover.attest.registration import TeeRegistration
 from prover.chain import param_bounds as bounds
 from prover.chain.deploy_errors import RegistrationError, RegistrationMismatchError
 from prover.chain.vault_params import VaultParams
@@ -164,6 +167,10 @@ class VaultTerms(BaseModel):
     policy_hash: Hash32 | None = None  # keccak256 of the gateway's policy rules (canonical JSON)
     keys: KeyFiles | None = None
     """Where clients fetch the proving keys (absent in files made before issue 12.5)."""
+    tee: TeeRegistration | None = None
+    """The TEE attestation the provider's gateway gives (docs/tee.md): the gateway key its quotes
+    bind and the pinned measurements (MRTD, RTMR0-3) with the image they come from. Absent: the
+    gateway is not attested; clients requiring a TEE refuse it."""
 
 
 class RegistrationFile(BaseModel):
@@ -220,6 +227,7 @@ def build_registration(
     image: str | None = None,
     policy_hash: bytes | None = None,
     keys: KeyFiles | None = None,
+    tee: TeeRegistration | None = None,
 ) -> RegistrationFile:
     """The registration file of a deployed vault (with its registration once the id is known)."""
     registrations: tuple[AgentRef, ...] = ()
@@ -255,6 +263,7 @@ def build_registration(
             setup=setup,
             policy_hash=policy_hash,
             keys=keys,
+            tee=tee,
         ),
     )
 

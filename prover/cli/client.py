@@ -54,6 +54,15 @@ def init(
         str | None, typer.Option(help="ERC-8004 Identity Registry.")
     ] = None,
     agent_id: Annotated[int | None, typer.Option(help="The provider's agent id.")] = None,
+    require_tee: Annotated[
+        bool,
+        typer.Option(
+            "--require-tee",
+            help="Refuse the provider unless its gateway's TEE (Intel TDX) attestation verifies "
+            "here: pinned image, TCB policy, bound to this vault and keys (also "
+            "$ZKCREDITS_TEE_REQUIRE). The prover service then re-checks it.",
+        ),
+    ] = False,
     passphrase_file: PassOpt = None,
     show_token: Annotated[bool, typer.Option(help="Print the proxy's bearer token.")] = False,
     kdf_log2_n: Annotated[int, typer.Option(hidden=True)] = 17,
@@ -63,6 +72,8 @@ def init(
     from prover.client.discovery import connect_chain, discover
     from prover.client.keyring import Keyring, ensure_provider_keys
     from prover.client.session import default_confirmations
+    from prover.client.tee_check import check_provider_tee, tee_settings
+    from prover.client.transport import PrivateTransport
 
     with errors(as_json), progress(as_json) as step:
         if (identity_registry is None) != (agent_id is None):
@@ -78,6 +89,7 @@ def init(
             secret = passphrase(passphrase_file, confirm=True)
             profile = ClientProfile(token=new_token(), rpc_url=rpc_url)
         pinned = None
+        attested: str | None = None
         if identity_registry is not None and agent_id is not None:
             if profile.rpc_url is None:
                 raise ClientError("discovery needs --rpc-url", field="rpc_url")
@@ -88,6 +100,17 @@ def init(
             pinned = discover(
                 w3, identity_registry, agent_id, keyring=keyring, confirmations=confirmations
             )
+            tee = tee_settings()
+            if require_tee or tee.require:
+                step("verifying the provider's TEE attestation (Intel TDX quote)")
+                appraisal = check_provider_tee(pinned, settings=tee, transport=PrivateTransport())
+                pinned = pinned.model_copy(
+                    update={
+                        "tee_required": True,
+                        "tee_quote_sha256": appraisal.verified.quote.sha256,
+                    }
+                )
+                attested = appraisal.image.image
             step("getting the provider's proving keys (once per provider)")
             ensure_provider_keys(keyring, pinned)
             profile = profile.with_provider(pinned)
@@ -100,6 +123,8 @@ def init(
     data: dict[str, Any] = {"wallet": str(wallet), "profile": str(profile_path(wallet))}
     if pinned is not None:
         data |= {"service_id": str(pinned.service.service_id), "gateway": pinned.gateway_url}
+    if attested is not None:
+        data["tee_image"] = attested
     if show_token:
         data["token"] = profile.token
     emit(data, as_json, "\n".join(f"{k}: {v}" for k, v in data.items()))

@@ -4,6 +4,10 @@ Order of start-up, so mistakes show at once: the bind address is checked and the
 first (a taken port is one line and exit status 1 in well under a second), then the wallet is
 opened (key derivation), the chain and the provider's keys are loaded, and the proxy serves.
 Tickets left pending by an earlier run are resent in the background once the gateway answers.
+A provider pinned with `--require-tee` (or any provider with `ZKCREDITS_TEE_REQUIRE=1`) must pass
+its TEE attestation first: a refused attestation is one line and exit status 1 (a gateway that
+cannot be reached yet only delays the check to the first call), and every paid call re-checks it
+(`prover.client.service.tee_gate`).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import asyncio
 import socket
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -27,8 +31,12 @@ from prover.cli.client_common import (
     open_session,
     pin_of,
 )
-from prover.client.profile import load_profile, profile_path
+from prover.client.profile import ProviderPin, load_profile, profile_path
 from prover.client.service.settings import DEFAULT_PROXY_PORT, ProxySettings
+
+if TYPE_CHECKING:
+    from prover.attest.appraise import Appraisal
+    from prover.client.service.tee_gate import TeeGate
 
 HostOpt = Annotated[
     str,
@@ -128,12 +136,15 @@ def _serve(
         ledger = ProxyLedger(session.wallet, pin, Timing.of(pin, default_confirmations()))
         probe = gateway_probe(payer.transport, pin, settings.probe_timeout_s)
         gate = GatewayGate(probe, pin.gateway_url, on_back=payer.settle_pending)
+        tee = _tee_gate(pin)
         srv = server(
             payer, host=host, port=port, token=session.profile.token, origins=origins,
-            hosts=hosts, ledger=ledger, gate=gate,
+            hosts=hosts, ledger=ledger, gate=gate, tee=tee,
         )  # fmt: skip
 
         async def main() -> None:
+            if tee is not None:  # before anything is sent to the gateway, pending tickets too
+                await _first_tee_check(tee)
             gate.down_since = time.monotonic()  # unknown until the first check: probe it now
             try:
                 await gate.check()  # reachable: resends tickets an earlier run left pending
@@ -159,3 +170,37 @@ def _serve(
         asyncio.run(main())
     finally:
         session.close()
+
+
+def _tee_gate(pin: ProviderPin) -> TeeGate | None:
+    """The attestation gate of a provider that must run in a TEE (None otherwise)."""
+    from prover.attest.require import AttestationCache
+    from prover.client.service.tee_gate import TeeGate
+    from prover.client.tee_check import check_provider_tee, tee_settings
+    from prover.client.transport import PrivateTransport
+
+    settings = tee_settings()
+    if not (pin.tee_required or settings.require):
+        return None
+    transport, cache = PrivateTransport(), AttestationCache()
+
+    def check() -> Appraisal:
+        return check_provider_tee(pin, settings=settings, transport=transport, cache=cache)
+
+    return TeeGate(
+        check, recheck_seconds=settings.recheck_seconds, pinned_quote=pin.tee_quote_sha256
+    )
+
+
+async def _first_tee_check(tee: TeeGate) -> None:
+    """A refused attestation stops the proxy; an unreachable gateway is checked at the first
+    call instead."""
+    from prover.client.tee_check import TeeRefusedError
+    from prover.logs import get_logger
+
+    try:
+        await tee.check()
+    except TeeRefusedError as exc:
+        if not exc.retryable:
+            raise
+        get_logger("zkcredits.client.serve").warning("tee_check_deferred", error=str(exc))

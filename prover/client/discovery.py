@@ -5,7 +5,8 @@ file (a `data:` URI works offline), reads the vault on chain and checks EVERY va
 against it (`check_registration_against_vault`, which names the first mismatching field), then
 what makes the vault trustworthy (`vault_trust`: a ceremony setup off local chains, each
 verifier's code equal to the code built from its pinned key, a root window covering the chain's
-finality lag), then returns a `ProviderPin`. Depositing a note (ETH or ERC-20) is
+finality lag), then returns a `ProviderPin` (with the registration's TEE pins, if any, which
+`prover.client.tee_check` verifies under `--require-tee`). Depositing a note (ETH or ERC-20) is
 `prover.client.deposit`; `deposit_note` is re-exported here for existing callers.
 
 Every RPC goes through `PrivateHTTPProvider` (PROTOCOL §13) when `connect_chain` is used.
@@ -182,6 +183,7 @@ def discover(
             vk_hashes=terms.vk_hashes,
             setup=terms.setup,
             keys=terms.keys,
+            tee=terms.tee,
         )
     except ValidationError as exc:
         first = exc.errors()[0]

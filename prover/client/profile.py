@@ -16,6 +16,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from prover.attest.registration import TeeRegistration
 from prover.chain import param_bounds as bounds
 from prover.chain.registration import KeyFiles
 from prover.circuits.manifest import DEV_SETUP, SetupKind
@@ -57,6 +58,12 @@ class ProviderPin(BaseModel):
     """The registration's setup kind (only a multi-party ceremony off local chains)."""
     keys: KeyFiles | None = None
     """Where the provider publishes its proving keys (`prover.client.keyring` fetches them)."""
+    tee: TeeRegistration | None = None
+    """The registration's TEE pins (gateway key, measured images); None: not attested."""
+    tee_required: bool = False
+    """Pinned with `--require-tee`: the prover service verifies the attestation before paying."""
+    tee_quote_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    """The quote verified when the provider was pinned (a different one is appraised again)."""
 
     _root_ttl = field_validator("root_ttl")(bounds.check_root_ttl)
 

@@ -19,6 +19,7 @@ from eth_account import Account
 from typer.testing import CliRunner
 from web3 import Web3
 
+from prover.attest.registration import TeeRegistration
 from prover.chain.artifacts import artifact, vault_artifacts
 from prover.chain.deploy import connect, deploy, refuse_dev_setup, vault_view
 from prover.chain.deploy_errors import (
@@ -122,6 +123,15 @@ def build_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return generated, keys
 
 
+TEE = TeeRegistration.model_validate(
+    {
+        "gateway_key": {"kind": "tls-spki-sha256", "sha256": "0x" + "5a" * 32},
+        "images": [{"image": "img", "mrtd": "01" * 48, "rtmr0": "02" * 48, "rtmr1": "03" * 48,
+                    "rtmr2": "04" * 48, "rtmr3": "00" * 48}],
+    }
+)  # fmt: skip
+
+
 def _config(**overrides: object) -> DeployConfig:
     pk = BASE8 * 987654321
     schedule = PriceSchedule.model_validate(
@@ -171,7 +181,7 @@ def test_a_full_deployment_on_a_fresh_anvil_is_recorded_and_self_consistent(
     result = deploy(
         rpc_url=fresh_anvil.rpc_url,
         deployer=anvil_account(0),
-        config=_config(),
+        config=_config(tee=TEE),
         agent_wallet=wallet,
         generated_dir=generated,
         keys_dir=keys,
@@ -210,6 +220,7 @@ def test_a_full_deployment_on_a_fresh_anvil_is_recorded_and_self_consistent(
         on_chain, view, agent_id=agent.agent_id, identity_registry=result.registries.identity
     )
     assert on_chain.zkcredits.vk_hashes == result.vk_hashes
+    assert on_chain.zkcredits.tee == TEE  # the config's TEE pins reach the registration file
     # Every file a client needs to prove is published, with its hash, at the gateway's route.
     published = on_chain.zkcredits.keys
     assert published is not None and published == result.keys

@@ -82,3 +82,47 @@ def test_a_config_with_a_bad_value_names_the_field(tmp_path: Path) -> None:
     with pytest.raises(DeployError) as info:
         load_config(path)
     assert info.value.field == "unit"
+
+
+def test_a_config_carries_the_tee_value_gateway_attest_prints_and_a_bad_one_is_named(
+    tmp_path: Path,
+) -> None:
+    config_json = json.loads(json.dumps(_CONFIG))
+    image = {"image": "img@sha256:" + "0" * 64, "mrtd": "01" * 48, "rtmr0": "02" * 48,
+             "rtmr1": "03" * 48, "rtmr2": "04" * 48, "rtmr3": "00" * 48}  # fmt: skip
+    tee = {"gateway_key": {"kind": "onion-v3", "sha256": "0x" + "5a" * 32}, "images": [image]}
+    path = tmp_path / "deploy.json"
+    path.write_text(json.dumps(config_json))
+    assert load_config(path).tee is None  # without it: a provider without attestation
+    path.write_text(json.dumps({**config_json, "tee": tee}))
+    config = load_config(path)
+    assert config.tee is not None and config.tee.images[0].mrtd == b"\x01" * 48
+    image["rtmr1"] = "03" * 40
+    path.write_text(json.dumps({**config_json, "tee": tee}))
+    with pytest.raises(DeployError) as info:
+        load_config(path)
+    assert info.value.field == "tee.images.0.rtmr1"
+
+
+_CONFIG = {
+    "unit": 10**9,
+    "c_max": 1000,
+    "penalty_max": 5000,
+    "reserve": 5000,
+    "min_deposit": 10_000,
+    "note_ttl_days": 30,
+    "exit_grace_days": 7,
+    "exit_delay": 2 * 86400,
+    "root_epoch": 600,
+    "root_ttl": 3600,
+    "server_pk": [1, 2],
+    "treasury": "0x" + "77" * 20,
+    "price_schedule": {
+        "quantum": 10,
+        "c_max": 1000,
+        "routes": [{"method": "GET", "path": "/v1/data", "kind": "http", "flat": 10}],
+    },
+    "agent_name": "Test LLM API",
+    "agent_description": "zk credits test provider",
+    "gateway_url": "https://gateway.test/",
+}

@@ -9,6 +9,9 @@ from typing import Any
 
 import pytest
 
+from prover.attest.gateway_key import GatewayKey
+from prover.attest.pins import PinnedImage
+from prover.attest.registration import TeeRegistration, tee_section, tee_view
 from prover.chain.deploy_errors import RegistrationError, RegistrationMismatchError
 from prover.chain.registration import (
     DATA_URI_PREFIX,
@@ -81,7 +84,9 @@ def _view(schedule: PriceSchedule | None = None) -> VaultView:
     )
 
 
-def _registration(view: VaultView | None = None) -> RegistrationFile:
+def _registration(
+    view: VaultView | None = None, tee: TeeRegistration | None = None
+) -> RegistrationFile:
     return build_registration(
         name="Example LLM API",
         description="Pay per call with zk credits",
@@ -92,6 +97,7 @@ def _registration(view: VaultView | None = None) -> RegistrationFile:
         setup="dev-single-party",
         agent_id=4,
         identity_registry=IDENTITY,
+        tee=tee,
     )
 
 
@@ -292,3 +298,61 @@ def test_a_file_without_the_gateway_service_is_rejected() -> None:
     with pytest.raises(RegistrationError) as info:
         check_registration_against_vault(reg, _view())
     assert info.value.field == "services"
+
+
+TEE_KEY = GatewayKey(kind="tls-spki-sha256", sha256=b"\x5a" * 32)
+TEE_IMAGE = PinnedImage(
+    image="registry.example/gateway@sha256:" + "00" * 32,
+    mrtd=b"\x01" * 48,
+    rtmr0=b"\x02" * 48,
+    rtmr1=b"\x03" * 48,
+    rtmr2=b"\x04" * 48,
+    rtmr3=bytes(48),
+)
+TEE = TeeRegistration(gateway_key=TEE_KEY, images=(TEE_IMAGE,))
+
+
+def test_a_registration_without_tee_pins_stays_valid_and_says_nothing_about_a_tee() -> None:
+    reg = _registration()
+    assert reg.zkcredits.tee is None
+    assert "tee" not in _json(reg)["zkcredits"]
+    assert parse_data_uri(to_data_uri(reg)).zkcredits.tee is None
+
+
+def test_tee_pins_round_trip_through_the_data_uri_and_give_the_binding_a_verifier_expects() -> None:
+    reg = _registration(tee=TEE)
+    terms = _json(reg)["zkcredits"]
+    assert terms["tee"] == tee_section(TEE_KEY, (TEE_IMAGE,))
+    assert terms["tee"]["images"][0]["mrtd"] == "01" * 48  # plain hex, as TDX tools print
+    back = parse_data_uri(to_data_uri(reg))
+    assert back.zkcredits.tee == TEE
+    check_registration_against_vault(back, _view(), agent_id=4, identity_registry=IDENTITY)
+    view = tee_view(_json(back))  # what the validator reads from the same file
+    assert view.tee == TEE
+    assert view.binding.server_pk == (SERVER_PK.x, SERVER_PK.y)
+    assert (view.binding.chain_id, view.binding.vault) == (CHAIN_ID, VAULT)
+    assert view.binding.gateway_key == TEE_KEY
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda t: t["images"][0].update(mrtd="01" * 47), "zkcredits.tee.images.0.mrtd"),
+        (lambda t: t["images"][0].update(rtmr2="zz" * 48), "zkcredits.tee.images.0.rtmr2"),
+        (lambda t: t["images"][0].pop("rtmr3"), "zkcredits.tee.images.0.rtmr3"),
+        (lambda t: t["images"][0].update(image=""), "zkcredits.tee.images.0.image"),
+        (lambda t: t.update(images=[]), "zkcredits.tee.images"),
+        (lambda t: t["gateway_key"].update(kind="ssh"), "zkcredits.tee.gateway_key.kind"),
+        (lambda t: t["gateway_key"].update(sha256="0x12"), "zkcredits.tee.gateway_key.sha256"),
+        (lambda t: t.update(policy={"accept": "anything"}), "zkcredits.tee.policy"),
+    ],
+)
+def test_malformed_tee_pins_are_refused_naming_the_value(
+    change: Callable[[dict[str, Any]], None], field: str
+) -> None:
+    data = _json(_registration(tee=TEE))
+    change(data["zkcredits"]["tee"])
+    uri = DATA_URI_PREFIX + base64.b64encode(json.dumps(data).encode()).decode()
+    with pytest.raises(RegistrationError) as info:
+        parse_data_uri(uri)
+    assert info.value.field == field

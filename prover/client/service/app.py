@@ -9,7 +9,9 @@ sells it). Only the body and its content type go on; every incoming header (the 
 `User-Agent`, `X-Stainless-*`, `OpenAI-*`, cookies) stays here.
 
 With a `ProxyLedger`, replies carry their cost and the balance left (`money_headers`); with a
-`GatewayGate`, a paid call fails at once while the gateway is known to be down. The outer layer
+`GatewayGate`, a paid call fails at once while the gateway is known to be down; with a `TeeGate`
+(`--require-tee`), it fails at once (`tee_refused`) unless the provider's TEE attestation passes
+(`tee_gate.py`). The outer layer
 writes one `proxy_call` log line per request: method, path (no query), status, duration, cost,
 balance and error code; never a body, a header value, a note ID or an exception message.
 """
@@ -34,6 +36,7 @@ from prover.client.service.ledger import ProxyLedger
 from prover.client.service.money_headers import money_comment, money_headers
 from prover.client.service.reachability import GatewayGate
 from prover.client.service.security import ProxySecurity
+from prover.client.service.tee_gate import TeeGate
 from prover.client.sse import is_done_event
 from prover.errors import ZkCreditsError
 from prover.logs import get_logger
@@ -119,6 +122,7 @@ def create_proxy_app(
     *,
     ledger: ProxyLedger | None = None,
     gate: GatewayGate | None = None,
+    tee: TeeGate | None = None,
 ) -> Guarded:
     app = FastAPI(title="zkcredits prover service", docs_url=None, redoc_url=None, openapi_url=None)
 
@@ -168,6 +172,8 @@ def create_proxy_app(
         facts = _facts(request)
         if gate is not None:
             await gate.check()
+        if tee is not None:
+            await tee.check()
         try:
             if (
                 method == "POST"

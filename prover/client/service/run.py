@@ -12,6 +12,7 @@ from prover.client.service.app import CallHandler, Guarded, create_proxy_app
 from prover.client.service.ledger import ProxyLedger
 from prover.client.service.reachability import GatewayGate
 from prover.client.service.security import ProxySecurity, check_bind_host
+from prover.client.service.tee_gate import TeeGate
 
 _WHY = {
     errno.EADDRINUSE: "is in use (another proxy, or the gateway?): pick another with --port",
@@ -48,12 +49,13 @@ def server(
     hosts: tuple[str, ...] = (),
     ledger: ProxyLedger | None = None,
     gate: GatewayGate | None = None,
+    tee: TeeGate | None = None,
 ) -> uvicorn.Server:
     """A uvicorn server for the proxy; `ProxyConfigError` for a bind address `check_bind_host`
     refuses. Run it with `server.run()`, or `await server.serve(sockets=[bind_socket(...)])`."""
     check_bind_host(host, token)
     security = ProxySecurity.build(token, port, origins, bind_host=host, hosts=hosts)
-    app: Guarded = create_proxy_app(handler, security, ledger=ledger, gate=gate)
+    app: Guarded = create_proxy_app(handler, security, ledger=ledger, gate=gate, tee=tee)
     config = uvicorn.Config(
         app,
         host=host,

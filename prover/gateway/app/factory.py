@@ -3,6 +3,7 @@
 Routes: `GET /healthz` (readiness: chain, upstream, store; `health.py`);
 `GET /.well-known/zkcredits` (the public terms, as in PAYMENT-REQUIRED);
 `GET /.well-known/zkcredits/keys/<circuit>/<file>` (the published proving keys, `key_route.py`);
+`GET /.well-known/zkcredits/attestation` (the TEE attestation document, free; `attest/route.py`);
 `GET /state/{nullifier}` (§9); every other method and path is a candidate API call: a sold route
 (per the price schedule) without `PAYMENT-SIGNATURE` gets `402` + `PAYMENT-REQUIRED`, with it the
 paid-call pipeline. Until `chain.is_synced()` everything but `/healthz` is `503
@@ -24,6 +25,7 @@ from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from prover.attest.route import attestation_router
 from prover.circuits.prover import CircuitKeys
 from prover.crypto.field import parse_field
 from prover.errors import ZkCreditsError
@@ -224,6 +226,8 @@ def create_app(
 
     if published_keys is not None:  # GET /.well-known/zkcredits/keys/<circuit>/<file>
         add_key_route(app, published_keys, limited)
+    # GET /.well-known/zkcredits/attestation, free; before the catch-all, which would shadow it
+    app.include_router(attestation_router(settings.attestation_file, limited))
 
     @app.api_route("/{rest:path}", methods=API_METHODS)
     async def api_call(request: Request, rest: str) -> Response:

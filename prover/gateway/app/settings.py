@@ -53,6 +53,10 @@ class GatewaySettings(BaseSettings):
     body_cache_bytes: int = Field(default=64 << 20, ge=0)
     stale_in_progress_seconds: float = Field(default=900.0, gt=0)
     yesterday_grace_seconds: int = Field(default=900, ge=0, le=86_400)
+    # TEE attestation (docs/tee.md)
+    attestation_file: Path | None = None
+    """The attestation document `zkcredits gateway attest --out` wrote, served free at
+    `GET /.well-known/zkcredits/attestation` (re-read when it changes); None: `404 not_attested`."""
 
     @classmethod
     def settings_customise_sources(

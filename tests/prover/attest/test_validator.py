@@ -157,7 +157,7 @@ def test_a_real_quote_that_does_not_bind_the_registered_provider_is_answered_0_n
     document = base64.b64decode(str(event["responseURI"]).split(",", 1)[1])
     assert event["responseHash"] == keccak256(document)
     assert _verdict(str(event["responseURI"]))["verdict"] == verdict.model_dump(mode="json")
-    status = world.validation.functions.getValidationStatus(evidence_hash(body)).call()
+    status = world.validation.functions.getValidationStatus(world.agent, evidence_hash(body)).call()
     assert status[2] == 0 and status[4] == "zkcredits-tdx"
 
 
@@ -228,6 +228,39 @@ def test_a_restart_never_answers_a_request_twice(world: World, served: tuple[str
     assert len(world.responses()) == 1
 
 
+def test_two_agents_requesting_the_same_hash_are_each_answered_once(
+    world: World, served: tuple[str, bytes]
+) -> None:
+    url, body = served
+    second = world.new_agent()
+    world.request(url, evidence_hash(body))
+    world.request(url, evidence_hash(body), agent=second)
+    answers = world.validator().poll_once()
+    assert sorted(a.agent_id for a in answers) == sorted([world.agent, second])
+    assert {a.request_hash for a in answers} == {"0x" + evidence_hash(body).hex()}
+    for agent in (world.agent, second):
+        assert world.validation.functions.hasResponse(agent, evidence_hash(body)).call()
+    assert world.validator().poll_once() == []  # restarted from its state: nothing twice
+    assert len(world.responses()) == 2
+
+
+def test_a_pending_request_is_kept_per_agent_and_hash(world: World) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    second = world.new_agent()
+    world.request(f"http://127.0.0.1:{port}/doc", keccak256(b"doc"))
+    world.request(f"http://127.0.0.1:{port}/doc", keccak256(b"doc"), agent=second)
+    validator = world.validator(max_fetch_attempts=2)
+    assert validator.poll_once() == []
+    hex_hash = "0x" + keccak256(b"doc").hex()
+    assert set(validator.state.pending) == {f"{world.agent}/{hex_hash}", f"{second}/{hex_hash}"}
+    answers = world.validator(max_fetch_attempts=2).poll_once()
+    assert sorted(a.agent_id for a in answers) == sorted([world.agent, second])
+
+
 def test_the_validation_abi_fragments_match_the_compiled_registry() -> None:
     compiled = compile_registries()["ValidationRegistry"].abi
 
@@ -237,7 +270,7 @@ def test_the_validation_abi_fragments_match_the_compiled_registry() -> None:
         return (
             item["type"],
             item["name"],
-            tuple((i["type"], i.get("indexed", False)) for i in inputs),
+            tuple((i["name"], i["type"], i.get("indexed", False)) for i in inputs),
         )
 
     ours = {shape(item) for item in VALIDATION_ABI}
