@@ -1,4 +1,5 @@
-"""Shared fixtures: a real Anvil chain started from the npm binary and stopped by PID."""
+"""Shared fixtures: a real Anvil chain started from the npm binary and stopped by PID, and the
+repository's circuit build (keys, wasm, r1cs, verifiers) for tests that read it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,17 @@ from collections.abc import Iterator
 import pytest
 from web3 import Web3
 
+from prover.circuits.build import BuildDirs, CircuitBuild, build_all
 from prover.toolchain.anvil import AnvilProcess, ChainInfo
+
+
+@pytest.fixture(scope="session")
+def circuits_built() -> list[CircuitBuild]:
+    """`zkcredits circuits build` for the three circuits into build/ (cached by source and r1cs
+    hash: a no-op when up to date, minutes on a fresh clone). A test that reads build/keys or
+    build/circuits asks for this fixture, never for whatever an earlier test happened to build.
+    (tests/prover/chain/conftest.py defines the same fixture for the files that load it.)"""
+    return build_all(["request", "withdraw", "slash"], BuildDirs())
 
 
 @pytest.fixture(scope="session")
