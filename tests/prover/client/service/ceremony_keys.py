@@ -1,12 +1,16 @@
 """The keys of the ceremony end-to-end test (test_ceremony_keys_e2e.py): a phase 1 made for tests
-(snarkjs, cached by hash in build/test-ptau) and a two-party phase 2 with a beacon per circuit
-(cached in build/test-ceremony while the r1cs and the phase 1 are unchanged).
+(snarkjs, power 14) and a two-party phase 2 with a beacon per circuit.
 
-On a fresh clone this is 10-20 minutes of snarkjs on 2 cores (power 14; `prepare phase2` alone
-takes 6-12 minutes), then nothing. So a session that will run the test starts this file as a
-background process at low priority as soon as collection ends (tests/conftest.py), the rest of
-the suite runs meanwhile, and the test waits for it, then finds every key cached. Run by hand:
-`.venv/bin/python tests/prover/client/service/ceremony_keys.py`.
+Made from nothing they cost 20-50 minutes of snarkjs on 2 cores (`prepare phase2` of the phase 1,
+then `zkey new` and `zkey verify` of request and withdraw, each minutes), so:
+- they are cached per machine, outside any clone, like pip's cache (`ZKCREDITS_TEST_CACHE`, else
+  `$XDG_CACHE_HOME/zkcredits`, else `~/.cache/zkcredits`): the phase 1 by hash (`test-ptau/`,
+  purpose "test": the ceremony never reuses it), each phase 2 under its r1cs's sha256
+  (`test-ceremony/<r1cs sha256 prefix>/<circuit>/`), every file checked against its recorded
+  sha256 before use; a fresh clone on a machine that ran the test before reuses them;
+- a session that will run the test starts this file in the background at low priority as soon as
+  collection ends (tests/conftest.py), the test runs last and waits for it.
+Run by hand: `.venv/bin/python tests/prover/client/service/ceremony_keys.py`.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from pathlib import Path
 from typing import NoReturn
 
 from prover.circuits.artifacts import CircuitArtifacts
@@ -22,33 +27,43 @@ from prover.circuits.ceremony import CeremonyOutput, load_transcript, run_phase2
 from prover.circuits.compiler import compile_circuit
 from prover.circuits.ptau import ensure_ptau, power_for, ptau_path
 from prover.circuits.r1cs import read_r1cs_header
-from prover.toolchain.paths import BUILD_DIR
+
+
+def cache_root() -> Path:
+    """Where this machine keeps the test ceremony (see the module's docstring)."""
+    explicit = os.environ.get("ZKCREDITS_TEST_CACHE")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "zkcredits"
+
 
 CIRCUITS = ("request", "withdraw", "slash")
-TEST_PTAU_DIR = BUILD_DIR / "test-ptau"
-TEST_CEREMONY_DIR = BUILD_DIR / "test-ceremony"
+TEST_PTAU_DIR = cache_root() / "test-ptau"
+TEST_CEREMONY_DIR = cache_root() / "test-ceremony"
 PHASE1_BEACON = "0e" * 32
 BEACON = "e2" * 32
 
 
 def ceremony(artifacts: CircuitArtifacts) -> CeremonyOutput:
     """The circuit's ceremony: phase 1 made for tests (cached by hash), phase 2 with two parties
-    and a beacon (reused while the r1cs and the phase 1 are unchanged)."""
+    and a beacon (reused while the r1cs, the phase 1 and the final zkey match its transcript)."""
     power = power_for(read_r1cs_header(artifacts.r1cs))
     phase1 = ensure_ptau(power, ["e2e-phase1"], beacon=PHASE1_BEACON, ptau_dir=TEST_PTAU_DIR,
                          purpose="test")  # fmt: skip
-    directory = TEST_CEREMONY_DIR / artifacts.name
-    transcript = directory / "transcript.json"
-    if transcript.is_file():
+    out_dir = TEST_CEREMONY_DIR / sha256_file(artifacts.r1cs)[:16]
+    directory = out_dir / artifacts.name
+    transcript, final = directory / "transcript.json", directory / "final.zkey"
+    if transcript.is_file() and final.is_file():
         t = load_transcript(transcript)
         if (
             t.r1cs_sha256 == sha256_file(artifacts.r1cs)
             and t.ptau.sha256 == sha256_file(ptau_path(phase1, TEST_PTAU_DIR))
-            and t.final_zkey_sha256 == sha256_file(directory / "final.zkey")
+            and t.final_zkey_sha256 == sha256_file(final)
         ):
             return CeremonyOutput(directory, t)
     return run_phase2(artifacts, phase1, ["e2e-alice", "e2e-bob"], beacon=BEACON,
-                      ptau_dir=TEST_PTAU_DIR, out_dir=TEST_CEREMONY_DIR)  # fmt: skip
+                      ptau_dir=TEST_PTAU_DIR, out_dir=out_dir)  # fmt: skip
 
 
 def _stop(signum: int, _frame: object) -> NoReturn:
