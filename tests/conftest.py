@@ -5,7 +5,6 @@ ceremony end-to-end test's keys made in the background from the start of the ses
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -31,8 +30,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """A session that will run the ceremony test starts its keys now (ceremony_keys.py: 10-20
-    min of snarkjs on a fresh clone, seconds when cached), niced, in its own process group."""
+    """A session that will run the ceremony test starts its keys now (ceremony_keys.py: seconds
+    when this machine has them cached, else 20-50 min of snarkjs). It ends with the session, or
+    with pytest's process if that is killed (the kernel sends it SIGTERM on its parent's death)."""
     if session.config.option.collectonly or "ceremony" in _background:
         return
     if not any(item.path.name == CEREMONY_TEST for item in session.items):
@@ -42,26 +42,29 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         proc = subprocess.Popen(
             [sys.executable, str(CEREMONY_KEYS)],
             cwd=REPO_ROOT,
-            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "ZKC_PARENT_PID": str(os.getpid())},
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
         )
     _background["ceremony"] = (proc, log)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Stop the background ceremony if the session ends first (its process group, by PID)."""
+    """Stop the background ceremony if the session ends first (by PID)."""
     started = _background.pop("ceremony", None)
-    if started is None or started[0].poll() is not None:
+    if started is None:
         return
-    proc = started[0]
-    os.killpg(proc.pid, signal.SIGTERM)
+    proc, log = started
+    if proc.poll() is not None:
+        if proc.returncode == 0:
+            log.unlink(missing_ok=True)
+        return
+    proc.terminate()  # it stops its snarkjs step and removes its work directories
     try:
         proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+        proc.kill()
         proc.wait()
 
 

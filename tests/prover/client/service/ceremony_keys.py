@@ -15,6 +15,7 @@ Run by hand: `.venv/bin/python tests/prover/client/service/ceremony_keys.py`.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import sys
@@ -43,6 +44,7 @@ TEST_PTAU_DIR = cache_root() / "test-ptau"
 TEST_CEREMONY_DIR = cache_root() / "test-ceremony"
 PHASE1_BEACON = "0e" * 32
 BEACON = "e2" * 32
+PR_SET_PDEATHSIG = 1
 
 
 def ceremony(artifacts: CircuitArtifacts) -> CeremonyOutput:
@@ -70,9 +72,21 @@ def _stop(signum: int, _frame: object) -> NoReturn:
     sys.exit(128 + signum)  # unwinds: the ptau and zkey work directories are removed
 
 
+def _end_with_parent() -> None:
+    """Started by a test session (ZKC_PARENT_PID): SIGTERM when that process dies (Linux
+    PR_SET_PDEATHSIG), so a killed pytest never leaves this running."""
+    parent = os.environ.get("ZKC_PARENT_PID")
+    if parent is None:
+        return
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != int(parent):  # it died before the request took effect
+        sys.exit(1)
+
+
 def main() -> None:
     """Every circuit's ceremony, largest first (the first one makes the shared phase 1)."""
     signal.signal(signal.SIGTERM, _stop)
+    _end_with_parent()
     os.nice(10)  # in the background of a test session: the foreground tests come first
     for name in CIRCUITS:
         output = ceremony(compile_circuit(name).artifacts)
