@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from prover.circuits.artifacts import KEYS_DIR, CircuitArtifacts
-from prover.circuits.build import BuildDirs, build_circuit
+from prover.circuits.build import BuildDirs, CircuitBuild, build_circuit
 from prover.circuits.errors import ArtifactError, ForgeableKeyError
 from prover.circuits.keys import import_ceremony_keys
 from prover.circuits.manifest import read_manifest
@@ -93,7 +93,9 @@ def test_a_key_with_gamma_equal_to_delta_accepts_a_forged_proof_and_is_refused_o
     assert isinstance(info.value, ArtifactError)
 
 
-def test_a_key_with_distinct_gamma_and_delta_rejects_the_same_forgery() -> None:
+def test_a_key_with_distinct_gamma_and_delta_rejects_the_same_forgery(
+    circuits_built: list[CircuitBuild],
+) -> None:
     vk = json.loads((KEYS_DIR / "slash" / "verification_key.json").read_text())
     assert parse_vk(vk).n_public == 2
     assert not groth16_verify(vk, ["5", "6"], _forged_proof(vk, [5, 6]))

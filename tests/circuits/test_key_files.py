@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from prover.circuits.artifacts import CIRCUITS_BUILD_DIR, CircuitArtifacts
+from prover.circuits.build import CircuitBuild
 from prover.circuits.compiler import compile_circuit
 from prover.circuits.key_files import (
     WITNESS_RUNTIME,
@@ -18,7 +19,9 @@ def test_the_vendored_witness_runtime_is_what_circom_writes_for_every_circuit() 
         assert artifacts.witness_calculator_js.read_bytes() == WITNESS_RUNTIME.read_bytes()
 
 
-def test_each_circuit_publishes_its_keys_wasm_and_r1cs_and_nothing_else() -> None:
+def test_each_circuit_publishes_its_keys_wasm_and_r1cs_and_nothing_else(
+    circuits_built: list[CircuitBuild],
+) -> None:
     assert file_names("withdraw") == (
         "proving_key.bin",
         "verification_key.json",

@@ -11,7 +11,7 @@ from web3 import Web3
 from prover.chain.deploy_inputs import read_build
 from prover.chain.tx import deploy
 from prover.circuits.artifacts import GENERATED_DIR, KEYS_DIR
-from prover.circuits.build import BuildDirs, build_all
+from prover.circuits.build import CircuitBuild
 from prover.circuits.keys import load_vk
 from prover.circuits.manifest import CEREMONY_SETUP, read_manifest
 from prover.circuits.verifier_code import (
@@ -23,8 +23,9 @@ from prover.circuits.verifier_code import (
 from prover.circuits.verifier_export import render_verifier_source
 
 
-def test_the_recorded_codehash_is_the_code_a_deployed_verifier_holds(w3: Web3) -> None:
-    build_all(["request", "withdraw", "slash"], BuildDirs())  # cached: a no-op when up to date
+def test_the_recorded_codehash_is_the_code_a_deployed_verifier_holds(
+    w3: Web3, circuits_built: list[CircuitBuild]
+) -> None:
     index = json.loads((GENERATED_DIR / "verifiers.json").read_text())
     build = read_build()
     for circuit in ("withdraw", "slash"):
@@ -38,7 +39,7 @@ def test_the_recorded_codehash_is_the_code_a_deployed_verifier_holds(w3: Web3) -
 
 
 def test_anyone_with_the_vk_renders_the_same_source_and_gets_the_same_codehash(
-    tmp_path: Path,
+    tmp_path: Path, circuits_built: list[CircuitBuild]
 ) -> None:
     index = json.loads((GENERATED_DIR / "verifiers.json").read_text())
     for circuit in ("withdraw", "slash"):
@@ -54,7 +55,7 @@ def test_anyone_with_the_vk_renders_the_same_source_and_gets_the_same_codehash(
 
 
 def test_the_cache_is_read_before_compiling_and_the_setup_kind_changes_the_code(
-    tmp_path: Path,
+    tmp_path: Path, circuits_built: list[CircuitBuild]
 ) -> None:
     vk = load_vk(KEYS_DIR / "slash")
     setup = read_manifest(KEYS_DIR / "slash").setup

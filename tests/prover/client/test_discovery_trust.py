@@ -24,6 +24,7 @@ from prover.chain.sender import Sender
 from prover.chain.tx import deploy
 from prover.chain.vault import deploy_eth_vault, deploy_libraries
 from prover.chain.vault_params import VaultParams
+from prover.circuits.build import CircuitBuild
 from prover.circuits.manifest import CEREMONY_SETUP
 from prover.client.client_errors import DiscoveryError
 from prover.client.devprovider import dev_config
@@ -63,13 +64,13 @@ def _chain(rpc_url: str) -> Chain:
 
 
 @pytest.fixture(scope="module")
-def local() -> Iterator[Chain]:
+def local(circuits_built: list[CircuitBuild]) -> Iterator[Chain]:
     with AnvilProcess() as info:
         yield _chain(info.rpc_url)
 
 
 @pytest.fixture(scope="module")
-def testnet() -> Iterator[Chain]:
+def testnet(circuits_built: list[CircuitBuild]) -> Iterator[Chain]:
     with AnvilProcess(extra_args=["--chain-id", "4242"]) as info:
         yield _chain(info.rpc_url)
 

@@ -16,6 +16,7 @@ import pytest
 
 from prover.chain.registration import KeyFiles
 from prover.circuits.artifacts import KEYS_DIR
+from prover.circuits.build import CircuitBuild
 from prover.circuits.key_files import file_hashes, published_files
 from prover.circuits.manifest import read_manifest
 from prover.client.client_errors import KeysUnavailableError
@@ -39,7 +40,7 @@ class KeyServer:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[KeyServer]:
+def server(tmp_path: Path, circuits_built: list[CircuitBuild]) -> Iterator[KeyServer]:
     """The build's published files under `/keys-at-any-path/` of a static file server."""
     www = tmp_path / "www"
     root = www / "keys-at-any-path"

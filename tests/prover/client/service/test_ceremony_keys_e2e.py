@@ -1,9 +1,10 @@
 """Keys for every deployment (issue 12.5), end to end on real components: a multi-party ceremony
-(snarkjs, phase 1 made for tests and cached by hash, phase 2 per circuit), a deployment with those
-keys to an Anvil started with chain id 4242 (dev keys are refused there), the real gateway serving
-its published keys over HTTP, and a client that never built keys (a fresh cache directory, the
-repository's build unavailable to it): discovery checks the verifiers' code against the pinned
-keys it fetches, then deposit → paid calls → withdrawal, all proved with the fetched keys."""
+(snarkjs, phase 1 made for tests and cached by hash, phase 2 per circuit: ceremony_keys.py), a
+deployment with those keys to an Anvil started with chain id 4242 (dev keys are refused there),
+the real gateway serving its published keys over HTTP, and a client that never built keys (a
+fresh cache directory, the repository's build unavailable to it): discovery checks the verifiers'
+code against the pinned keys it fetches, then deposit → paid calls → withdrawal, all proved with
+the fetched keys."""
 
 from __future__ import annotations
 
@@ -21,14 +22,10 @@ from prover.chain.deployment_file import Deployment
 from prover.chain.devchain import DevChain
 from prover.chain.devkeys import anvil_account
 from prover.chain.mirror import Finality, VaultMirror
-from prover.circuits.artifacts import CIRCUITS_BUILD_DIR, CircuitArtifacts
-from prover.circuits.atomic import sha256_file
+from prover.circuits.artifacts import CIRCUITS_BUILD_DIR
 from prover.circuits.build import BuildDirs, build_circuit
-from prover.circuits.ceremony import CeremonyOutput, load_transcript, run_phase2
 from prover.circuits.compiler import compile_circuit
 from prover.circuits.prover import CircuitKeys
-from prover.circuits.ptau import ensure_ptau, power_for, ptau_path
-from prover.circuits.r1cs import read_r1cs_header
 from prover.client.client_errors import KeysUnavailableError
 from prover.client.delay import DelayBounds, PreSendDelay
 from prover.client.devprovider import dev_config
@@ -49,39 +46,17 @@ from prover.gateway.policy import RulePolicy
 from prover.gateway.store import open_store
 from prover.gateway.upstream.http import HttpUpstream
 from prover.toolchain.anvil import AnvilProcess
-from prover.toolchain.paths import BUILD_DIR
 
+from .ceremony_keys import ceremony  # type: ignore[import-not-found]
 from .conftest import _Gateway  # type: ignore[import-not-found]
 
-# The first run on a machine makes the power-14 phase 1 (8-40 min on 2 cores, then cached by
-# hash in build/test-ptau) and the three phase 2s (cached in build/test-ceremony).
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(3 * 3600)]
+# The ceremony's keys come from ceremony_keys.py: cached per machine (seconds), else made in the
+# background from the start of the session (20-50 min of snarkjs on 2 cores), this test running
+# last. The timeout covers a lone run on a machine that never made them.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600)]
 CHAIN_ID = 4242
 CHAT = "/v1/chat/completions"
 FAST_KDF = KdfParams(log2_n=10, r=8, p=1)
-TEST_PTAU_DIR = BUILD_DIR / "test-ptau"
-TEST_CEREMONY_DIR = BUILD_DIR / "test-ceremony"
-BEACON = "e2" * 32
-
-
-def _ceremony(artifacts: CircuitArtifacts) -> CeremonyOutput:
-    """The circuit's ceremony: phase 1 made for tests (cached by hash, ~10 min the first time
-    at power 14), phase 2 with two parties and a beacon (reused while the r1cs is unchanged)."""
-    power = power_for(read_r1cs_header(artifacts.r1cs))
-    phase1 = ensure_ptau(power, ["e2e-phase1"], beacon="0e" * 32, ptau_dir=TEST_PTAU_DIR,
-                         purpose="test")  # fmt: skip
-    directory = TEST_CEREMONY_DIR / artifacts.name
-    transcript = directory / "transcript.json"
-    if transcript.is_file():
-        t = load_transcript(transcript)
-        if (
-            t.r1cs_sha256 == sha256_file(artifacts.r1cs)
-            and t.ptau.sha256 == sha256_file(ptau_path(phase1, TEST_PTAU_DIR))
-            and t.final_zkey_sha256 == sha256_file(directory / "final.zkey")
-        ):
-            return CeremonyOutput(directory, t)
-    return run_phase2(artifacts, phase1, ["e2e-alice", "e2e-bob"], beacon=BEACON,
-                      ptau_dir=TEST_PTAU_DIR, out_dir=TEST_CEREMONY_DIR)  # fmt: skip
 
 
 @dataclass
@@ -95,12 +70,14 @@ class Provider:
 
 
 @pytest.fixture(scope="module")
-def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider]:
+def provider(
+    tmp_path_factory: pytest.TempPathFactory, ceremony_keys_made: None
+) -> Iterator[Provider]:
     root = tmp_path_factory.mktemp("ceremony-provider")
     dirs = BuildDirs(keys=root / "keys", generated=root / "generated")
     for name in ("request", "withdraw", "slash"):
         artifacts = compile_circuit(name).artifacts
-        output = _ceremony(artifacts)
+        output = ceremony(artifacts)
         build_circuit(artifacts, dirs, zkey=output.zkey, transcript=output.transcript_path)
     gateway = _Gateway()
     with (

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from gateway_world import SERVER_SK, FixedUpstream, NoPenalty, TreeChainView, settings
 
 from prover.circuits.artifacts import CIRCUITS_BUILD_DIR, KEYS_DIR
+from prover.circuits.build import CircuitBuild
 from prover.circuits.key_files import file_hashes, published_files
 from prover.circuits.prover import CircuitKeys
 from prover.gateway.app import create_app
@@ -23,7 +24,9 @@ PREFIX = "/.well-known/zkcredits/keys/"
 
 
 @pytest.fixture
-def client(request_keys: CircuitKeys, tmp_path: Path) -> Iterator[TestClient]:
+def client(
+    request_keys: CircuitKeys, tmp_path: Path, circuits_built: list[CircuitBuild]
+) -> Iterator[TestClient]:
     store = SqliteNullifierStore(tmp_path / "store.db")
     app = create_app(
         settings(),
@@ -78,7 +81,7 @@ def test_a_path_that_climbs_out_of_the_key_directory_gets_no_file(client: TestCl
 
 
 def test_a_gateway_refuses_to_start_with_a_file_its_registration_does_not_list(
-    tmp_path: Path,
+    tmp_path: Path, circuits_built: list[CircuitBuild]
 ) -> None:
     files = published_files(("slash",))
     expected = file_hashes(files)
