@@ -211,10 +211,14 @@ class Wallet:
     def begin_call(self, note_id: int, request: RequestFields) -> Ticket:
         """Journal `request` on the note's next ticket BEFORE it is sent; return the ticket.
 
-        The ticket's key is drawn first if needed. The same request again returns the same
-        ticket (a resend); another one while a request is in flight is `TicketBoundError`.
+        The ticket's key is drawn first if needed, once the note can pay for the request (a
+        refused request draws no key). The same request again returns the same ticket (a
+        resend); another one while a request is in flight is `TicketBoundError`.
         """
         with self.lease(note_id), self._locked() as store:
+            before = _get(store, note_id)
+            if before.in_flight is None:  # a new request: refused before any key is drawn
+                request_for(before, request)
             self.key_ticket(note_id)
             note = _get(store, note_id)
             assert note.ticket is not None

@@ -30,9 +30,15 @@ from prover.client.client_errors import KeysUnavailableError
 from prover.client.delay import DelayBounds, PreSendDelay
 from prover.client.devprovider import dev_config
 from prover.client.discovery import connect_chain, deposit_note, discover
-from prover.client.keyring import Keyring, ensure_provider_keys, provider_keys
+from prover.client.keyring import (
+    Keyring,
+    ensure_provider_keys,
+    provider_key_files,
+    provider_keys,
+)
 from prover.client.payer import Payer
-from prover.client.request_prover import NoteProver
+from prover.client.proof_pool import PoolProver
+from prover.client.ready_proofs import ProofKeeper
 from prover.client.transport import AsyncPrivateTransport
 from prover.client.tree_view import MirrorTreeView
 from prover.client.wallet import KdfParams, NoteStatus, Wallet
@@ -157,20 +163,35 @@ def test_a_client_that_never_built_keys_deposits_pays_and_withdraws_with_the_pub
 
     client_mirror = VaultMirror(w3, pin.service.vault_address, tmp_path / "client.sqlite",
                                 finality=Finality.after(0))  # fmt: skip
-    prover = NoteProver(provider_keys(keyring, pin, "request"), max_depth=pin.max_depth)
+    # The prover service's own path: a proof pool that loads the fetched keys in its workers,
+    # every note's next proof made ahead of time (`zkcredits client serve`).
+    directory, artifacts = provider_key_files(keyring, pin, "request")
+    prover = PoolProver(directory, artifacts, pin.vk_hashes.request, max_depth=pin.max_depth,
+                        workers=1)  # fmt: skip
     try:
+        prover.start()
+        keeper = ProofKeeper(wallet, MirrorTreeView(client_mirror), prover,
+                             pin.service.service_id, enabled=True)  # fmt: skip
         payer = Payer(
-            wallet=wallet, pin=pin, tree=MirrorTreeView(client_mirror), prover=prover,
-            transport=AsyncPrivateTransport(), delay=PreSendDelay(DelayBounds(min_s=0, max_s=0.05)),
+            wallet=wallet, pin=pin, proofs=keeper, transport=AsyncPrivateTransport(),
+            delay=PreSendDelay(DelayBounds(min_s=0, max_s=0.05)),
         )  # fmt: skip
         costs = []
-        for text in ("first paid call", "second paid call"):
-            body = {"model": CHAT_MODEL, "messages": [{"role": "user", "content": text}],
-                    "max_tokens": 8}  # fmt: skip
-            reply = asyncio.run(payer.call("POST", CHAT, json.dumps(body).encode(),
-                                           "application/json"))  # fmt: skip
-            assert reply.status == 200 and reply.cost is not None and reply.cost > 0
-            costs.append(reply.cost)
+
+        async def calls() -> None:
+            await payer.start()  # the note's first proof is made now, off any call's path
+            try:
+                for text in ("first paid call", "second paid call"):
+                    body = {"model": CHAT_MODEL, "max_tokens": 8,
+                            "messages": [{"role": "user", "content": text}]}  # fmt: skip
+                    reply = await payer.call("POST", CHAT, json.dumps(body).encode(),
+                                             "application/json")  # fmt: skip
+                    assert reply.status == 200 and reply.cost is not None and reply.cost > 0
+                    costs.append(reply.cost)
+            finally:
+                await payer.stop()
+
+        asyncio.run(calls())
     finally:
         prover.close()
         client_mirror.close()

@@ -244,6 +244,7 @@ def test_a_call_after_the_credit_is_used_up_is_refused(
     with pytest.raises(InsufficientCreditError, match="balance"):
         wallet.begin_call(note.id, request_for(b"y"))
     assert wallet.in_flight(note.id) is None
+    assert wallet.note(note.id).ticket is None  # a refused request draws no ticket key
 
 
 def test_a_call_after_expiry_is_refused(
