@@ -7,6 +7,7 @@ import asyncio
 import io
 import json
 import logging
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -143,9 +144,15 @@ def test_each_call_writes_one_log_line_without_content_token_or_note(
             "max_tokens": 4}  # fmt: skip
     assert _post(proxy, body).status_code == 200
     assert httpx.get(f"{proxy.base}/zkcredits/balance", trust_env=False).status_code == 401
-    text = logs.getvalue()
-    lines = [json.loads(line) for line in text.splitlines() if line.strip()]
-    calls = [line for line in lines if line["event"] == "proxy_call"]
+    # The line is written once the reply has gone out, from the proxy's own thread: wait for it.
+    deadline = time.monotonic() + 30
+    while True:
+        text = logs.getvalue()
+        lines = [json.loads(line) for line in text.splitlines() if line.strip()]
+        calls = [line for line in lines if line["event"] == "proxy_call"]
+        if len(calls) >= 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert [(c["method"], c["path"], c["status"]) for c in calls] == [
         ("POST", "/v1/chat/completions", 200),
         ("GET", "/v1/zkcredits/balance", 401),
