@@ -19,6 +19,7 @@ import psycopg
 
 from prover.gateway.replicas.errors import ReplicaConfigError, ReplicaDbError
 from prover.gateway.store.connections import PerThread
+from prover.gateway.store.postgres import connect_durable
 
 SCHEMA_VERSION: Final = 1
 _SCHEMA_LOCK: Final = 0x7A6B_7265_706C_6963  # "zkreplic"
@@ -47,11 +48,6 @@ DDL: Final = (
 Conn = psycopg.Connection[tuple[object, ...]]
 
 
-def _setting(conn: Conn, name: str) -> str:
-    row = conn.execute("SELECT current_setting(%s)", (name,)).fetchone()
-    return "" if row is None else str(row[0])
-
-
 class SharedDb:
     """`SharedDb(dsn, identity)`: connections and the bound schema of the shared tables."""
 
@@ -62,23 +58,12 @@ class SharedDb:
         self._init(identity)
 
     def _connect(self) -> Conn:
-        try:
-            conn = psycopg.connect(
-                self._dsn, autocommit=True, connect_timeout=self._connect_timeout
-            )
-            conn.isolation_level = psycopg.IsolationLevel.READ_COMMITTED
-            fsync = _setting(conn, "fsync")
-            if _setting(conn, "synchronous_commit") == "off":
-                conn.execute("SET synchronous_commit = on")
-        except psycopg.Error as exc:
-            raise ReplicaDbError(f"cannot connect to PostgreSQL: {exc}") from exc
-        if fsync != "on":
-            conn.close()
-            raise ReplicaConfigError(
-                f"the PostgreSQL server runs with fsync = {fsync}: commits would not be durable",
-                field="store",
-            )
-        return conn
+        return connect_durable(
+            self._dsn,
+            self._connect_timeout,
+            unreachable=lambda why: ReplicaDbError(f"cannot connect to PostgreSQL: {why}"),
+            not_durable=lambda message: ReplicaConfigError(message, field="store"),
+        )
 
     @contextmanager
     def tx(self) -> Iterator[Conn]:

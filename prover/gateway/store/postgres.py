@@ -28,6 +28,7 @@ from contextlib import contextmanager
 
 import psycopg
 
+from prover.errors import ZkCreditsError
 from prover.gateway.store import rows
 from prover.gateway.store.base import Clock, NullifierStore
 from prover.gateway.store.connections import PerThread
@@ -69,22 +70,14 @@ class PostgresNullifierStore(NullifierStore):
         self._version = self._init_schema()
 
     def _connect(self) -> psycopg.Connection[tuple[object, ...]]:
-        try:
-            conn = psycopg.connect(
-                self._dsn, autocommit=True, connect_timeout=self._connect_timeout
-            )
-            conn.isolation_level = psycopg.IsolationLevel.READ_COMMITTED
-            fsync = _setting(conn, "fsync")
-            if _setting(conn, "synchronous_commit") == "off":
-                conn.execute("SET synchronous_commit = on")
-        except psycopg.Error as exc:
-            raise StoreBackendError(f"cannot connect to the PostgreSQL store: {exc}") from exc
-        if fsync != "on":
-            conn.close()
-            raise StoreConfigError(
-                f"the PostgreSQL server runs with fsync = {fsync}: commits would not be durable"
-            )
-        return conn
+        return connect_durable(
+            self._dsn,
+            self._connect_timeout,
+            unreachable=lambda why: StoreBackendError(
+                f"cannot connect to the PostgreSQL store: {why}"
+            ),
+            not_durable=StoreConfigError,
+        )
 
     @contextmanager
     def _tx(self) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
@@ -174,6 +167,33 @@ class PostgresNullifierStore(NullifierStore):
 
     def close(self) -> None:
         self._conns.close_all()
+
+
+def connect_durable(
+    dsn: str,
+    connect_timeout: int,
+    *,
+    unreachable: Callable[[str], ZkCreditsError],
+    not_durable: Callable[[str], ZkCreditsError],
+) -> psycopg.Connection[tuple[object, ...]]:
+    """A connection on which a returned COMMIT is durable (module docstring): autocommit, READ
+    COMMITTED, `synchronous_commit` at least `on`; a server with `fsync` off is refused. The
+    caller names its errors: `unreachable(reason)` when the server cannot be reached,
+    `not_durable(message)` for a server that would lose commits."""
+    try:
+        conn = psycopg.connect(dsn, autocommit=True, connect_timeout=connect_timeout)
+        conn.isolation_level = psycopg.IsolationLevel.READ_COMMITTED
+        fsync = _setting(conn, "fsync")
+        if _setting(conn, "synchronous_commit") == "off":
+            conn.execute("SET synchronous_commit = on")
+    except psycopg.Error as exc:
+        raise unreachable(str(exc)) from exc
+    if fsync != "on":
+        conn.close()
+        raise not_durable(
+            f"the PostgreSQL server runs with fsync = {fsync}: commits would not be durable"
+        )
+    return conn
 
 
 def _setting(conn: psycopg.Connection[tuple[object, ...]], name: str) -> str:
