@@ -217,8 +217,9 @@ class Wallet:
         """
         with self.lease(note_id), self._locked() as store:
             before = _get(store, note_id)
-            if before.in_flight is None:  # a new request: refused before any key is drawn
-                request_for(before, request)
+            # a new request is checked (and refused) before any key is drawn; keying changes
+            # neither the note's status nor its credit, so the check stands for the keyed note
+            stored = request_for(before, request) if before.in_flight is None else None
             self.key_ticket(note_id)
             note = _get(store, note_id)
             assert note.ticket is not None
@@ -230,7 +231,7 @@ class Wallet:
                     "resend it (or have it refused) before another one",
                     field="request",
                 )
-            stored = request_for(note, request)
+            assert stored is not None  # nothing was in flight before, so it was checked
             crashpoints.reached("begin_call.before_record")
             store.append(RequestBound(note_id=note_id, n=note.ticket.n, request=stored))
             crashpoints.reached("begin_call.after_record")
