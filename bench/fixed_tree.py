@@ -20,10 +20,10 @@ from typing import Any, Final
 from rich.console import Console
 from rich.table import Table
 from web3 import Web3
+from zkcredits_testing.devchain import DevChain
+from zkcredits_testing.tree_state import TreeLevels, mapping_slot
 
 from prover.chain.artifacts import library_artifacts, link
-from prover.chain.devchain import DevChain
-from prover.chain.tree_state import TreeLevels, mapping_slot
 from prover.chain.tx import deploy, send
 from prover.crypto.poseidon import poseidon_unchecked
 from prover.toolchain.paths import REPO_ROOT

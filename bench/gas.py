@@ -3,7 +3,8 @@
     .venv/bin/python bench/gas.py [--max-log2 16] [--out bench/results/gas.json]
 
 Runs its own Anvil. Deposit gas is measured with the tree already holding 0, 2^10 and 2^16
-notes: that state is written into the vault's storage (`prover/chain/tree_state.py`: size, root
+notes: that state is written into the vault's storage
+(`testing/zkcredits_testing/tree_state.py`: size, root
 and the frontier node of every complete subtree, computed by the Python LeanIMT twin over N real
 Poseidon leaves, plus the stale frontier nodes real deposits leave behind), never faked: the
 measured deposit's emitted root is checked against the twin. The cost of one deposit depends on
@@ -32,19 +33,19 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 from web3 import Web3
-
-from prover.chain.artifacts import artifact
-from prover.chain.devchain import DevChain
-from prover.chain.tree_state import (
+from zkcredits_testing.devchain import DevChain
+from zkcredits_testing.tree_state import (
     SLOT_LAST_DEPOSIT_EPOCH,
     TreeLevels,
     check_layout,
     inject_tree,
 )
+from zkcredits_testing.vault_proofs import WithdrawStatement, proof_source
+
+from prover.chain.artifacts import artifact
 from prover.chain.tx import deploy
 from prover.chain.vault import CreditVaultClient, deploy_eth_vault, deploy_libraries
 from prover.chain.vault_params import VaultParams
-from prover.chain.vault_proofs import WithdrawStatement, proof_source
 from prover.crypto.eddsa import public_key
 from prover.crypto.poseidon import poseidon_unchecked
 from prover.crypto.rln import note_id
@@ -269,7 +270,8 @@ def measure_sweep_and_pull(
 def measure_registration(w3: Web3, rows: list[dict[str, Any]]) -> None:
     """Hook into the ERC-8004 engineer's measurement, if present."""
     try:
-        from prover.chain.devkeys import anvil_account
+        from zkcredits_testing.devkeys import anvil_account
+
         from prover.chain.erc8004 import measure_agent_registration_gas
     except ImportError as exc:
         rows.append(row("registerAgent", "ERC-8004", None, note=f"not measured: {exc}"))

@@ -3,7 +3,8 @@ call's path, in one run on one stack; and the rate of back-to-back calls with 1 
 
     .venv/bin/python bench/latency.py [--calls 200] [--rate-calls 40]
 
-The stack (`prover.demo.stack.running_stack`): Anvil, the deployment, the gateway with its chain
+The stack (`zkcredits_testing.demo.stack.running_stack`): Anvil, the deployment, the gateway
+with its chain
 side, the embedded upstream; then the prover service (`zkcredits client serve`'s code: the proxy,
 its process pool of provers, ready proofs) called by the official `openai` client. The random
 pre-send delay of §13 (`ZKCREDITS_SEND_DELAY_*`, a privacy knob, 0–2 s by default) is set to 0
@@ -44,18 +45,19 @@ from web3 import Web3
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from zkcredits_testing.demo.agent import Agent, open_agent  # noqa: E402
+from zkcredits_testing.demo.stack import CONFIRMATIONS, Stack, running_stack  # noqa: E402
+
 from prover.chain.mirror import Finality, VaultMirror  # noqa: E402
-from prover.client.delay import DelayBounds, PreSendDelay  # noqa: E402
-from prover.client.payer import Payer  # noqa: E402
+from prover.client.payer.payer import Payer  # noqa: E402
+from prover.client.payer.proof_pool import PoolProver  # noqa: E402
+from prover.client.payer.ready_proofs import ProofKeeper  # noqa: E402
 from prover.client.profile import new_token  # noqa: E402
-from prover.client.proof_pool import PoolProver  # noqa: E402
-from prover.client.ready_proofs import ProofKeeper  # noqa: E402
 from prover.client.service.run import server  # noqa: E402
-from prover.client.transport import AsyncPrivateTransport  # noqa: E402
+from prover.client.transport.delay import DelayBounds, PreSendDelay  # noqa: E402
+from prover.client.transport.private import AsyncPrivateTransport  # noqa: E402
 from prover.client.tree_view import MirrorTreeView  # noqa: E402
 from prover.client.wallet import crashpoints  # noqa: E402
-from prover.demo.agent import Agent, open_agent  # noqa: E402
-from prover.demo.stack import CONFIRMATIONS, Stack, running_stack  # noqa: E402
 from prover.gateway.embedded import CHAT_MODEL  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"

@@ -1,5 +1,19 @@
-"""The root of every error the `prover` package raises on purpose."""
+"""The root of every error the `prover` package raises on purpose.
+
+Each subpackage has one `errors.py` whose root derives from `ZkCreditsError`. `field` names the
+input at fault (a setting, a header, a JSON field, a file) when there is one, so the CLI, the
+proxy and the gateway can point at it without parsing the message.
+"""
+
+from __future__ import annotations
 
 
 class ZkCreditsError(Exception):
     """Base class: callers catch this to handle any zkcredits failure."""
+
+    field: str | None = None
+
+    def __init__(self, *args: object, field: str | None = None) -> None:
+        super().__init__(*args)
+        if field is not None:
+            self.field = field

@@ -31,7 +31,7 @@ bash scripts/setup-system.sh || die "Debian packages are missing (see above)"
 
 hash_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
 NODE_WANT="$(hash_of package.json package-lock.json)-$(node --version)"
-PY_WANT="$(hash_of requirements.lock pyproject.toml scripts/setup.sh scripts/solc-wrapper.cjs)-$("$PYTHON" --version 2>&1)"
+PY_WANT="$(hash_of requirements.lock pyproject.toml testing/pyproject.toml scripts/setup.sh scripts/solc-wrapper.cjs)-$("$PYTHON" --version 2>&1)"
 NODE_STAMP="node_modules/.zkcredits-setup"
 STAMP=".venv/.zkcredits-setup"
 
@@ -86,7 +86,8 @@ say "installing Python packages (requirements.lock)"
 if ! .venv/bin/python -m pip install --disable-pip-version-check -q -r requirements.lock >"$LOG_DIR/pip.log" 2>&1; then
   explain_failure pip "$LOG_DIR/pip.log"
 fi
-if ! .venv/bin/python -m pip install --disable-pip-version-check -q --no-deps --no-build-isolation -e . >>"$LOG_DIR/pip.log" 2>&1; then
+# the runtime package, then the checkout's testing package (dev chain, dev keys, demo; not in the wheel)
+if ! .venv/bin/python -m pip install --disable-pip-version-check -q --no-deps --no-build-isolation -e . -e testing >>"$LOG_DIR/pip.log" 2>&1; then
   explain_failure pip "$LOG_DIR/pip.log"
 fi
 

@@ -37,11 +37,12 @@ class Check(StrEnum):
 
 
 class AttestError(ZkCreditsError):
-    """Root of every `prover.attest` error; `field` names the input at fault."""
+    """Root of every `prover.attest` error; `field` always names the input at fault."""
+
+    field: str
 
     def __init__(self, message: str, *, field: str) -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field=field)
 
 
 class AttestConfigError(AttestError):

@@ -15,7 +15,7 @@ from web3.exceptions import Web3Exception
 from web3.logs import DISCARD
 from web3.types import TxReceipt
 
-from prover.chain.deploy_errors import DeployError
+from prover.chain.deploy.errors import DeployError
 from prover.chain.erc8004_build import compile_registries
 from prover.chain.sender import AbiList, Sender, checksum
 

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from prover.attest.registration import TeeRegistration
 from prover.chain import param_bounds as bounds
-from prover.chain.deploy_errors import RegistrationError, RegistrationMismatchError
+from prover.chain.deploy.errors import RegistrationError, RegistrationMismatchError
 from prover.chain.vault_params import VaultParams
 from prover.circuits.key_files import file_names, is_published_name
 from prover.circuits.manifest import SetupKind

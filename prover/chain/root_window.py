@@ -20,8 +20,8 @@ from typing import Final
 from web3 import Web3
 from web3.exceptions import Web3Exception
 
-from prover.chain.devkeys import LOCAL_CHAIN_IDS
 from prover.chain.errors import ChainError
+from prover.chain.local_chains import LOCAL_CHAIN_IDS
 from prover.chain.param_bounds import MIN_ROOT_TTL_MARGIN
 
 MAX_MEASURED_LAG: Final[int] = 86400

@@ -16,7 +16,7 @@ from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractCustomError, ContractLogicError, Web3RPCError
 from web3.types import TxParams, TxReceipt
 
-from prover.chain.deploy_errors import (
+from prover.chain.deploy.errors import (
     DeployerKeyError,
     InsufficientFundsError,
     TransactionRevertedError,

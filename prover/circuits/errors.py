@@ -8,10 +8,6 @@ from prover.errors import ZkCreditsError
 class CircuitError(ZkCreditsError):
     """Root of every circuits/keys/proving error. `field` names the offending input if any."""
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
 
 class ArtifactError(CircuitError):
     """A compiled circuit, key or manifest is missing, incomplete or inconsistent."""

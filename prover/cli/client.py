@@ -37,7 +37,7 @@ from prover.cli.client_common import (
     progress,
 )
 from prover.client.balance import balance_report
-from prover.client.client_errors import ClientError
+from prover.client.errors import ClientError
 from prover.client.profile import ClientProfile, load_profile, new_token, profile_path, save_profile
 from prover.client.wallet import KdfParams, NoteStatus, Wallet
 from prover.client.why_not import day_date
@@ -73,7 +73,7 @@ def init(
     from prover.client.keyring import Keyring, ensure_provider_keys
     from prover.client.session import default_confirmations
     from prover.client.tee_check import check_provider_tee, tee_settings
-    from prover.client.transport import PrivateTransport
+    from prover.client.transport.private import PrivateTransport
 
     with errors(as_json), progress(as_json) as step:
         if (identity_registry is None) != (agent_id is None):
@@ -234,7 +234,7 @@ def withdraw(
     from prover.client.discovery import load_chain_account, vault_contract
     from prover.client.keyring import Keyring, provider_keys
     from prover.client.state_fetch import gateway_fetch_state
-    from prover.client.transport import PrivateTransport
+    from prover.client.transport.private import PrivateTransport
     from prover.client.withdraw import (
         exit_info,
         exit_pending,

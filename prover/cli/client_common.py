@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 
 from prover.cli.errors import domain_errors
-from prover.client.client_errors import ClientError
+from prover.client.errors import ClientError
 from prover.client.passphrase import read_passphrase
 from prover.client.profile import ClientProfile, ProviderPin
 from prover.client.wallet import Note, Wallet

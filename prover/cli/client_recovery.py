@@ -38,7 +38,7 @@ from prover.cli.client_common import (
     progress,
 )
 from prover.cli.errors import CliError, fail
-from prover.client.client_errors import ClientError
+from prover.client.errors import ClientError
 from prover.client.profile import load_profile
 from prover.client.wallet import KdfParams, Note, NoteStatus, Wallet
 from prover.client.why_not import short
@@ -91,7 +91,7 @@ def _row(note: Note, outcome: str) -> dict[str, Any]:
 def _restore(session: Session, k: int, service_id: str | None, rpc_url: str | None) -> Note:
     from prover.client.session import open_mirror
     from prover.client.state_fetch import gateway_fetch_state
-    from prover.client.transport import PrivateTransport
+    from prover.client.transport.private import PrivateTransport
     from prover.client.wallet import DepositInfo, restore_note
     from prover.crypto import note_id
 
@@ -124,7 +124,7 @@ def _restore(session: Session, k: int, service_id: str | None, rpc_url: str | No
 def _catch_up(session: Session, notes: list[Note], step: Any) -> dict[int, str]:
     """GET /state for each note; returns the outcome (or the failure) per note id."""
     from prover.client.state_fetch import gateway_fetch_state
-    from prover.client.transport import PrivateTransport
+    from prover.client.transport.private import PrivateTransport
 
     outcomes: dict[int, str] = {}
     for item in notes:

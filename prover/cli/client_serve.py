@@ -177,7 +177,7 @@ def _tee_gate(pin: ProviderPin) -> TeeGate | None:
     from prover.attest.require import AttestationCache
     from prover.client.service.tee_gate import TeeGate
     from prover.client.tee_check import check_provider_tee, tee_settings
-    from prover.client.transport import PrivateTransport
+    from prover.client.transport.private import PrivateTransport
 
     settings = tee_settings()
     if not (pin.tee_required or settings.require):

@@ -17,10 +17,10 @@ from eth_account.signers.local import LocalAccount
 from rich.console import Console
 from web3.exceptions import ContractLogicError
 
-from prover.chain.deploy import connect, deploy, vault_view
-from prover.chain.deploy_errors import DeployerKeyError
-from prover.chain.deploy_inputs import load_config
-from prover.chain.deployment_file import DEPLOYMENTS_DIR, deployment_path, read_deployment
+from prover.chain.deploy.deployment_file import DEPLOYMENTS_DIR, deployment_path, read_deployment
+from prover.chain.deploy.errors import DeployerKeyError
+from prover.chain.deploy.inputs import load_config
+from prover.chain.deploy.service import connect, deploy, vault_view
 from prover.chain.erc8004 import registry_contract
 from prover.chain.registration import check_registration_against_vault, parse_data_uri
 from prover.chain.sender import load_account

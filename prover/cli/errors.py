@@ -34,10 +34,6 @@ class CliError(ZkCreditsError):
 
     code = "cli_error"
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
 
 def error_body(exc: ZkCreditsError) -> dict[str, Any]:
     """`{"error": {type, code, message, field}}` for `--json` output."""

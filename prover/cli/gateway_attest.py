@@ -28,7 +28,7 @@ from prover.attest.provider import attest_gateway
 from prover.attest.registration import tee_section
 from prover.attest.registry import VALIDATION_ABI, ValidationRegistry
 from prover.attest.tsm import TSM_REPORT_ROOT
-from prover.chain.deployment_file import read_deployment
+from prover.chain.deploy.deployment_file import read_deployment
 from prover.chain.sender import Sender, load_account
 from prover.circuits.atomic import atomic_write_bytes
 from prover.cli.gateway import app as gateway_app

@@ -26,6 +26,9 @@ from typer.core import TyperCommand, TyperGroup, TyperOption
 from prover.cli.errors import EXIT_DOMAIN, CliError, report_error
 from prover.errors import ZkCreditsError
 
+# Dev-only commands (the demo) live in the checkout's testing package, outside the wheel.
+TESTING_PACKAGE = "zkcredits_testing"
+
 
 @dataclass(frozen=True)
 class LazyCommand:
@@ -78,7 +81,16 @@ class LazyGroup(TyperGroup):
 
 def load_command(name: str, spec: LazyCommand) -> click.Command:
     """Import `spec.module` and build the click command of its typer app or function."""
-    target = getattr(importlib.import_module(spec.module), spec.attr)
+    try:
+        module = importlib.import_module(spec.module)
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] != TESTING_PACKAGE:
+            raise
+        raise CliError(
+            f"`zkcredits {name}` runs only from a source checkout (scripts/demo.sh installs the "
+            f"`{TESTING_PACKAGE}` package it needs); this installation does not have it"
+        ) from exc
+    target = getattr(module, spec.attr)
     command: click.Command
     if isinstance(target, typer.Typer):
         command = typer.main.get_group(target)

@@ -19,7 +19,9 @@ from prover.errors import ZkCreditsError
 
 SUBCOMMANDS = {
     "demo": LazyCommand(
-        "prover.cli.demo", "demo", "Run the whole story on a local Anvil chain and print a summary."
+        "zkcredits_testing.demo.cli",
+        "demo",
+        "Run the whole story on a local Anvil chain and print a summary.",
     ),
     "chain": LazyCommand("prover.cli.chain", "app", "Run a local Anvil chain."),
     "circuits": LazyCommand(

@@ -24,7 +24,7 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.exceptions import Web3Exception
 
-from prover.chain.deploy_errors import DeployerKeyError, DeployError
+from prover.chain.deploy.errors import DeployerKeyError, DeployError
 from prover.chain.errors import ChainError
 from prover.chain.registration import (
     VaultView,
@@ -34,20 +34,20 @@ from prover.chain.registration import (
 from prover.chain.sender import checksum, load_account
 from prover.chain.vault_params import VaultParams
 from prover.client.chain_abi import identity_abi, vault_abi
-from prover.client.client_errors import (
+from prover.client.deposit import deposit_note as deposit_note  # re-export
+from prover.client.errors import (
     ChainAccountError,
     ChainUnreachableError,
     ClientError,
     DiscoveryError,
 )
-from prover.client.deposit import deposit_note as deposit_note  # re-export
 from prover.client.keyring import Keyring
 from prover.client.profile import ProviderPin
-from prover.client.transport import PrivateTransport
-from prover.client.transport_errors import TransportError
+from prover.client.transport.errors import TransportError
+from prover.client.transport.private import PrivateTransport
+from prover.client.transport.web3_rpc import PrivateHTTPProvider
 from prover.client.vault_trust import check_root_window, check_setup, check_verifier_code
 from prover.client.wallet import ServiceParams
-from prover.client.web3_transport import PrivateHTTPProvider
 from prover.crypto.babyjub import Point
 
 KEY_ENV = "ZKCREDITS_CLIENT_KEY"

@@ -36,9 +36,9 @@ from prover.circuits.manifest import (
 from prover.circuits.prover import CircuitKeys, Prover
 from prover.circuits.r1cs import read_r1cs_header
 from prover.circuits.vkey import SnarkjsVerifyingKey, parse_vk
-from prover.client.client_errors import KeysUnavailableError
-from prover.client.transport import PrivateTransport
-from prover.client.transport_errors import TransportError
+from prover.client.errors import KeysUnavailableError
+from prover.client.transport.errors import TransportError
+from prover.client.transport.private import PrivateTransport
 
 MAX_FILE_BYTES: Final = 1 << 30
 """No published key file is near this (the request proving key is ~12 MB): a larger answer is

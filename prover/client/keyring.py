@@ -40,10 +40,10 @@ from prover.circuits.manifest import VK_JSON_NAME, SetupKind, read_manifest
 from prover.circuits.prover import CircuitKeys
 from prover.circuits.verifier_code import CodehashCache, expected_codehash
 from prover.circuits.vkey import SnarkjsVerifyingKey
-from prover.client.client_errors import KeysUnavailableError
+from prover.client.errors import KeysUnavailableError
 from prover.client.key_fetch import checked_vk, fetch_vk, install_keys
 from prover.client.profile import ProviderPin
-from prover.client.transport import PrivateTransport
+from prover.client.transport.private import PrivateTransport
 
 PROVED_CIRCUITS: Final = ("request", "withdraw")
 """The circuits a client proves (the provider alone proves `slash`)."""

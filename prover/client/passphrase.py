@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from prover.client.client_errors import ClientError
+from prover.client.errors import ClientError
 
 PASSPHRASE_ENV = "ZKCREDITS_WALLET_PASSPHRASE"
 

@@ -20,7 +20,7 @@ from prover.attest.registration import TeeRegistration
 from prover.chain import param_bounds as bounds
 from prover.chain.registration import KeyFiles
 from prover.circuits.manifest import DEV_SETUP, SetupKind
-from prover.client.client_errors import ClientError
+from prover.client.errors import ClientError
 from prover.client.wallet import ServiceParams
 from prover.pricing.schedule import PriceSchedule
 from prover.wire.fields import Amount

@@ -10,21 +10,21 @@ from pathlib import Path
 from web3 import Web3
 
 from prover.chain.mirror import Finality, MirrorError, VaultMirror
-from prover.client.client_errors import ChainViewError, ClientError
-from prover.client.delay import DelayBounds, PreSendDelay
 from prover.client.discovery import connect_chain
+from prover.client.errors import ChainViewError, ClientError
 from prover.client.keyring import Keyring, provider_key_files, provider_keys
 from prover.client.passphrase import PASSPHRASE_ENV as PASSPHRASE_ENV  # re-export
 from prover.client.passphrase import read_passphrase as read_passphrase  # re-export
-from prover.client.payer import Payer
-from prover.client.payer_notes import NotePicker
-from prover.client.payer_settings import ProvingSettings
+from prover.client.payer.note_choice import NotePicker
+from prover.client.payer.payer import Payer
+from prover.client.payer.proof_pool import PoolProver
+from prover.client.payer.ready_proofs import ProofKeeper
+from prover.client.payer.request_prover import NoteProver, RequestProving, ThreadProver
+from prover.client.payer.settings import ProvingSettings
 from prover.client.profile import ClientProfile, ProviderPin, load_profile
-from prover.client.proof_pool import PoolProver
-from prover.client.ready_proofs import ProofKeeper
-from prover.client.request_prover import NoteProver, RequestProving, ThreadProver
-from prover.client.transport import AsyncPrivateTransport, PrivateTransport
-from prover.client.transport_config import TransportSettings
+from prover.client.transport.config import TransportSettings
+from prover.client.transport.delay import DelayBounds, PreSendDelay
+from prover.client.transport.private import AsyncPrivateTransport, PrivateTransport
 from prover.client.tree_view import MirrorTreeView
 from prover.client.wallet import Wallet
 from prover.client.why_not import Timing

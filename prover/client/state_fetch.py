@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from prover.client.client_errors import GatewayUnreachableError, InvalidGatewayReplyError
-from prover.client.transport import PrivateTransport
-from prover.client.transport_errors import TransportError
+from prover.client.errors import GatewayUnreachableError, InvalidGatewayReplyError
+from prover.client.transport.errors import TransportError
+from prover.client.transport.private import PrivateTransport
 from prover.client.wallet import FetchState
 from prover.wire.response import PaymentResponse
 

@@ -24,7 +24,7 @@ from prover.attest.errors import AttestError, Check, CheckFailed, EvidenceFetchE
 from prover.attest.fetch import StreamingTransport
 from prover.attest.policy import TcbPolicy, TcbStatus
 from prover.attest.require import AttestationCache, require_tee
-from prover.client.client_errors import ClientError
+from prover.client.errors import ClientError
 from prover.client.profile import ProviderPin
 
 ENV_PREFIX = "ZKCREDITS_TEE_"

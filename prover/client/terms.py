@@ -7,7 +7,7 @@ body) and refuses to pay unless every value equals what discovery read from the 
 
 from __future__ import annotations
 
-from prover.client.client_errors import TermsMismatchError
+from prover.client.errors import TermsMismatchError
 from prover.client.profile import ProviderPin
 from prover.wire import SCHEME, PaymentRequired
 from prover.wire.required import CreditTerms, PaymentRequirements

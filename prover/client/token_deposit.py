@@ -23,7 +23,7 @@ from typing import Any
 from web3.exceptions import Web3Exception
 
 from prover.chain.sender import Sender, checksum
-from prover.client.client_errors import ClientError
+from prover.client.errors import ClientError
 from prover.errors import ZkCreditsError
 
 Progress = Callable[[str], None]

@@ -21,7 +21,7 @@ from web3.exceptions import Web3Exception
 from prover.chain.mirror import Checkpoint as MirrorCheckpoint
 from prover.chain.mirror import MirrorError, VaultMirror
 from prover.client.chain_abi import vault_abi
-from prover.client.client_errors import ChainViewError
+from prover.client.errors import ChainViewError
 from prover.crypto.errors import CryptoError
 from prover.crypto.leanimt import LeanIMT, MerkleProof
 

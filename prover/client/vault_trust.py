@@ -20,13 +20,13 @@ from __future__ import annotations
 from web3 import Web3
 from web3.exceptions import Web3Exception
 
-from prover.chain.devkeys import LOCAL_CHAIN_IDS
+from prover.chain.local_chains import LOCAL_CHAIN_IDS
 from prover.chain.registration import VaultTerms, VaultView
 from prover.chain.root_window import FinalityLagError, finality_lag, root_window_problem
 from prover.chain.sender import checksum
 from prover.circuits.manifest import CEREMONY_SETUP
 from prover.circuits.verifier_code import codehash_of
-from prover.client.client_errors import DiscoveryError, KeysUnavailableError
+from prover.client.errors import DiscoveryError, KeysUnavailableError
 from prover.client.keyring import Keyring
 
 _DEV_SETUP_ABI = [

@@ -28,7 +28,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
-from prover.client.client_errors import NoPayableNoteError
+from prover.client.errors import NoPayableNoteError
 from prover.client.wallet import Note, NoteStatus
 
 if TYPE_CHECKING:

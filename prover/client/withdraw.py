@@ -29,8 +29,8 @@ from prover.circuits.inputs import ServiceParams as CircuitService
 from prover.circuits.inputs import expected_withdraw_signals, withdraw_inputs
 from prover.circuits.prover import CircuitKeys, Prover
 from prover.client.chain_abi import vault_abi
-from prover.client.client_errors import ClientError, ProvingError
 from prover.client.discovery import vault_contract
+from prover.client.errors import ClientError, ProvingError
 from prover.client.wallet import Note, NoteStatus, Wallet
 from prover.errors import ZkCreditsError
 

@@ -8,10 +8,6 @@ from prover.errors import ZkCreditsError
 class CryptoError(ZkCreditsError):
     """Root of every crypto-core error. `field` names the offending input when there is one."""
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
 
 class NonCanonicalError(CryptoError):
     """A value is not a canonical element of its set (field element, scalar, range)."""

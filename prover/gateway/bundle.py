@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from prover.chain.deployment_file import Deployment
+from prover.chain.deploy.deployment_file import Deployment
 from prover.chain.registration import KeyFiles, RegisteredParams
 from prover.circuits.atomic import atomic_write_text
 from prover.circuits.manifest import SetupKind

@@ -24,6 +24,7 @@ from typing import Any, Final
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from prover.chain.local_chains import LOCAL_CHAIN_IDS
 from prover.gateway.app.config_file import ConfigFileSource, config_file_values
 from prover.gateway.app.errors import GatewayConfigError
 from prover.gateway.app.settings import GatewaySettings
@@ -32,7 +33,6 @@ from prover.gateway.bundle import TERM_FIELDS, GatewayBundle
 ENV_PREFIX: Final = "ZKCREDITS_GATEWAY_"
 EMBEDDED: Final = "embedded"
 DEFAULT_COMPONENTS: Final = "prover.gateway.chain.components:components"
-LOCAL_CHAIN_IDS: Final = frozenset({31337, 1337})
 _PATH_FIELDS: Final = ("deployment", "data_dir", "server_key_file", "slasher_key_file")
 
 

@@ -40,10 +40,6 @@ DAY = 86_400
 class RevenueError(ZkCreditsError):
     """A revenue report or collection that cannot be made (`field` names the input)."""
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
 
 class PendingExit(BaseModel):
     model_config = ConfigDict(frozen=True)

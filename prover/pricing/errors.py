@@ -19,10 +19,6 @@ class Refusal(StrEnum):
 class PricingError(ZkCreditsError):
     """Root of the pricing package's errors. `field` names the offending input when known."""
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
 
 class PreflightRefused(PricingError):
     """The pre-flight refuses the request: nothing may be reserved, bound or forwarded."""

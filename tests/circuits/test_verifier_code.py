@@ -8,7 +8,7 @@ from pathlib import Path
 
 from web3 import Web3
 
-from prover.chain.deploy_inputs import read_build
+from prover.chain.deploy.inputs import read_build
 from prover.chain.tx import deploy
 from prover.circuits.artifacts import GENERATED_DIR, KEYS_DIR
 from prover.circuits.build import CircuitBuild

@@ -26,9 +26,9 @@ from typing import Any
 import pytest
 from web3 import Web3
 from web3.contract import Contract
+from zkcredits_testing.devchain import DevChain
 
 from prover.chain.artifacts import artifact, library_artifacts, link
-from prover.chain.devchain import DevChain
 from prover.chain.tx import deploy
 from prover.chain.vault import (
     CreditVaultClient,
@@ -190,7 +190,7 @@ def eth_vault(deploy_vault: Callable[..., CreditVaultClient]) -> CreditVaultClie
 def proofs() -> Any:
     """Withdraw/slash proofs from the real circuits/withdraw.circom and slash.circom (dev keys
     made once per session); stand-ins only if those sources are missing (vault_proofs.py)."""
-    from prover.chain.vault_proofs import proof_source
+    from zkcredits_testing.vault_proofs import proof_source
 
     return proof_source()
 
@@ -214,7 +214,7 @@ def proof_vault(deploy_vault: Callable[..., CreditVaultClient], verifiers: Any) 
 @pytest.fixture
 def withdraw_proof(proofs: Any, server_pk: tuple[int, int]) -> Callable[..., Any]:
     """`withdraw_proof(vault, k, recipient, pending=False, deposit=None, service_id=None)`."""
-    from prover.chain.vault_proofs import WithdrawStatement
+    from zkcredits_testing.vault_proofs import WithdrawStatement
 
     def make(
         vault: Any,

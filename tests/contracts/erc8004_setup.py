@@ -12,9 +12,9 @@ import pytest
 from web3 import Web3
 from web3.contract import Contract
 from web3.exceptions import ContractCustomError
+from zkcredits_testing.devkeys import anvil_account
 
-from prover.chain.deploy_errors import TransactionRevertedError
-from prover.chain.devkeys import anvil_account
+from prover.chain.deploy.errors import TransactionRevertedError
 from prover.chain.erc8004 import deploy_registries, register_agent, registry_abis, registry_contract
 from prover.chain.sender import Sender, decode_revert
 

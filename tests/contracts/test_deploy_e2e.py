@@ -18,20 +18,20 @@ import pytest
 from eth_account import Account
 from typer.testing import CliRunner
 from web3 import Web3
+from zkcredits_testing.devkeys import anvil_account
 
 from prover.attest.registration import TeeRegistration
 from prover.chain.artifacts import artifact, vault_artifacts
-from prover.chain.deploy import connect, deploy, refuse_dev_setup, vault_view
-from prover.chain.deploy_errors import (
+from prover.chain.deploy.deployment_file import deployment_path, read_deployment
+from prover.chain.deploy.errors import (
     DeployError,
     DevSetupRefusedError,
     InsufficientFundsError,
     MissingBuildError,
     RpcUnreachableError,
 )
-from prover.chain.deploy_inputs import DeployConfig, read_build
-from prover.chain.deployment_file import deployment_path, read_deployment
-from prover.chain.devkeys import anvil_account
+from prover.chain.deploy.inputs import DeployConfig, read_build
+from prover.chain.deploy.service import connect, deploy, refuse_dev_setup, vault_view
 from prover.chain.erc8004 import (
     RegistryAddresses,
     check_existing_registries,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from prover.chain.deploy_errors import DeployError, MissingBuildError
-from prover.chain.deploy_inputs import BuildInputs, load_config, read_build
+from prover.chain.deploy.errors import DeployError, MissingBuildError
+from prover.chain.deploy.inputs import BuildInputs, load_config, read_build
 from prover.circuits.manifest import KeyManifest, write_manifest
 
 

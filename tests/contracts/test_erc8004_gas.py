@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 
 from web3 import Web3
+from zkcredits_testing.devkeys import anvil_account
 
-from prover.chain.devkeys import anvil_account
 from prover.chain.erc8004 import measure_agent_registration_gas
 
 

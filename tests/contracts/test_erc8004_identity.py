@@ -10,8 +10,8 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.contract import Contract
 from web3.logs import DISCARD
+from zkcredits_testing.devkeys import anvil_account
 
-from prover.chain.devkeys import anvil_account
 from prover.chain.erc8004 import (
     agent_wallet_digest,
     agent_wallet_typed_data,

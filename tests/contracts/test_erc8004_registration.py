@@ -12,7 +12,7 @@ import pytest
 from prover.attest.gateway_key import GatewayKey
 from prover.attest.pins import PinnedImage
 from prover.attest.registration import TeeRegistration, tee_section, tee_view
-from prover.chain.deploy_errors import RegistrationError, RegistrationMismatchError
+from prover.chain.deploy.errors import RegistrationError, RegistrationMismatchError
 from prover.chain.registration import (
     DATA_URI_PREFIX,
     REGISTRATION_TYPE,

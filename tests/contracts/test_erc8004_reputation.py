@@ -7,8 +7,8 @@ from decimal import Decimal
 from web3 import Web3
 from web3.contract import Contract
 from web3.logs import DISCARD
+from zkcredits_testing.devkeys import anvil_account
 
-from prover.chain.devkeys import anvil_account
 from prover.chain.sender import Sender
 
 from .erc8004_setup import OWNER, reverts, sender_for, view_reverts

@@ -5,8 +5,7 @@ from __future__ import annotations
 from web3 import Web3
 from web3.contract import Contract
 from web3.logs import DISCARD
-
-from prover.chain.devkeys import anvil_account
+from zkcredits_testing.devkeys import anvil_account
 
 from .erc8004_setup import OWNER, reverts, sender_for, view_reverts
 

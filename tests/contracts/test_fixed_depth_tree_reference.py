@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 from web3 import Web3
+from zkcredits_testing.devchain import DevChain
+from zkcredits_testing.tree_state import TreeLevels
 
-from prover.chain.devchain import DevChain
-from prover.chain.tree_state import TreeLevels
 from prover.chain.tx import send
 from prover.crypto.field import P
 from prover.crypto.leanimt import LeanIMT

@@ -139,7 +139,7 @@ def test_the_contract_and_the_python_models_agree_on_each_parameter_bound(
     past_limit: dict[str, int],
     error: str,
 ) -> None:
-    from prover.chain.deploy_inputs import DeployConfig
+    from prover.chain.deploy.inputs import DeployConfig
     from prover.chain.registration import RegisteredParams
     from prover.client.profile import ProviderPin
 

@@ -115,8 +115,9 @@ def test_a_deposit_of_two_to_the_64_units_or_more_is_refused(
 def test_a_full_tree_refuses_the_next_deposit(
     eth_vault: CreditVaultClient, alice: str, dev: Any
 ) -> None:
+    from zkcredits_testing.tree_state import SLOT_TREE_SIZE
+
     from prover.chain.circuit_params import request_max_depth
-    from prover.chain.tree_state import SLOT_TREE_SIZE
 
     capacity = 1 << request_max_depth()
     # 2^20 deposits are out of reach of a test: jump the tree's size to one below capacity (the

@@ -161,7 +161,7 @@ def test_an_exit_from_a_server_signed_state_pays_what_the_state_has_not_spent(
     proof_vault: CreditVaultClient, proofs: Any, server_pk: tuple[int, int], server_secret: int,
     alice: str, bob: str, treasury: str, dev: Any,
 ) -> None:  # fmt: skip
-    from prover.chain.vault_proofs import WithdrawStatement
+    from zkcredits_testing.vault_proofs import WithdrawStatement
 
     proof_vault.deposit(NID, D * GWEI, sender=alice)
     sid, params = proof_vault.service_id(), proof_vault.params()

@@ -13,10 +13,10 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from zkcredits_testing.vault_proofs import WithdrawStatement
 
 from prover.chain.errors import ContractRevertError
 from prover.chain.vault import CreditVaultClient, NoteStatus
-from prover.chain.vault_proofs import WithdrawStatement
 from prover.crypto.rln import note_id
 
 DAY = 86400

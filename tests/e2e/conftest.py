@@ -14,13 +14,13 @@ from web3 import Web3
 sys.path.insert(0, str(Path(__file__).parent))
 
 from e2e_world import CountingApp, CountingVerifier, Gateway, SharedClock, World
+from zkcredits_testing.devprovider import deploy_dev_provider
 
 from prover.chain.mirror import Finality, VaultMirror
 from prover.circuits.build import BuildDirs, build_all
 from prover.circuits.prover import CircuitKeys
-from prover.client.devprovider import deploy_dev_provider
 from prover.client.discovery import connect_chain, discover
-from prover.client.proof_pool import PoolProver
+from prover.client.payer.proof_pool import PoolProver
 from prover.crypto import generate_secret_key
 from prover.gateway.app import GatewaySettings, create_app
 from prover.gateway.app.wiring import build_policy

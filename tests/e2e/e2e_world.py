@@ -20,21 +20,21 @@ import httpx2
 import openai
 import uvicorn
 from web3 import Web3
+from zkcredits_testing.devchain import DevChain
+from zkcredits_testing.devkeys import anvil_account
 
-from prover.chain.deployment_file import Deployment
-from prover.chain.devchain import DevChain
-from prover.chain.devkeys import anvil_account
+from prover.chain.deploy.deployment_file import Deployment
 from prover.chain.mirror import Finality, VaultMirror
 from prover.circuits.prover import CircuitKeys
-from prover.client.delay import DelayBounds, PreSendDelay
 from prover.client.discovery import deposit_note
-from prover.client.payer import Payer
+from prover.client.payer.payer import Payer
+from prover.client.payer.proof_pool import PoolProver
+from prover.client.payer.ready_proofs import ProofKeeper
 from prover.client.profile import ProviderPin, new_token
-from prover.client.proof_pool import PoolProver
-from prover.client.ready_proofs import ProofKeeper
 from prover.client.service.run import server
-from prover.client.transport import AsyncPrivateTransport
-from prover.client.transport_config import TransportSettings
+from prover.client.transport.config import TransportSettings
+from prover.client.transport.delay import DelayBounds, PreSendDelay
+from prover.client.transport.private import AsyncPrivateTransport
 from prover.client.tree_view import MirrorTreeView
 from prover.client.wallet import KdfParams, Note, Wallet
 from prover.gateway.app import GatewaySettings

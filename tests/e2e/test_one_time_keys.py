@@ -29,8 +29,8 @@ from e2e_world import DAY, World, free_port, prover_service
 
 from prover.chain.vault import NoteStatus as ChainStatus
 from prover.client.discovery import vault_contract
-from prover.client.payer_attempt import Attempt, new_request, sign_header
-from prover.client.request_prover import CallProof
+from prover.client.payer.attempt import Attempt, new_request, sign_header
+from prover.client.payer.request_prover import CallProof
 from prover.client.wallet import Note, StoredRequest, Ticket, Wallet
 from prover.client.withdraw import exit_pending
 from prover.crypto import RequestFields, TicketKey, canonical_request

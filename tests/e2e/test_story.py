@@ -13,10 +13,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
-from prover.demo import DemoError, StoryResult, run_story
-from prover.demo.agent import ON_PATH, ON_PATH_CALLS, READY
-from prover.demo.stack import running_stack
+from zkcredits_testing.demo import DemoError, StoryResult, run_story
+from zkcredits_testing.demo.agent import ON_PATH, ON_PATH_CALLS, READY
+from zkcredits_testing.demo.stack import running_stack
 
 pytestmark = pytest.mark.slow
 CALLS = int(os.environ.get("ZKCREDITS_E2E_CALLS", "20"))

@@ -8,10 +8,6 @@ from prover.chain.errors import ChainError
 class MirrorError(ChainError):
     """Root of every event-mirror error. `field` names the offending value when there is one."""
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
 
 class MirrorMismatchError(MirrorError):
     """The mirror file belongs to another chain, vault or schema: it is refused, never reused."""

@@ -29,15 +29,15 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Message, Receive, Scope, Send
 
 from prover.client.balance import BalanceReport
-from prover.client.client_errors import ClientError, RequestRefusedError
-from prover.client.payer_models import PaidReply, StreamedReply
+from prover.client.errors import ClientError, RequestRefusedError
+from prover.client.payer.models import PaidReply, StreamedReply
+from prover.client.payer.sse import is_done_event
 from prover.client.service.errors import error_response, explain, sse_error
 from prover.client.service.ledger import ProxyLedger
 from prover.client.service.money_headers import money_comment, money_headers
 from prover.client.service.reachability import GatewayGate
 from prover.client.service.security import ProxySecurity
 from prover.client.service.tee_gate import TeeGate
-from prover.client.sse import is_done_event
 from prover.errors import ZkCreditsError
 from prover.logs import get_logger
 

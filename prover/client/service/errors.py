@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from starlette.responses import JSONResponse
 
 from prover.chain.mirror.errors import MirrorRpcError
-from prover.client.client_errors import ChainUnreachableError, ChainViewError, ClientError
-from prover.client.transport_errors import TransportError
+from prover.client.errors import ChainUnreachableError, ChainViewError, ClientError
+from prover.client.transport.errors import TransportError
 from prover.client.wallet import (
     InsufficientCreditError,
     NoteBusyError,

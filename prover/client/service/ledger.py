@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from prover.client.balance import BalanceReport, BalanceWarning, WarningSettings, balance_report
-from prover.client.payer_models import utc_day
+from prover.client.payer.models import utc_day
 from prover.client.profile import ProviderPin
 from prover.client.wallet import Wallet
 from prover.client.why_not import Timing, WhyNotError, why_no_note_can_pay

@@ -15,10 +15,10 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from prover.client.client_errors import GatewayUnreachableError
+from prover.client.errors import GatewayUnreachableError
 from prover.client.profile import ProviderPin
-from prover.client.transport import AsyncPrivateTransport
-from prover.client.transport_errors import TransportError
+from prover.client.transport.errors import TransportError
+from prover.client.transport.private import AsyncPrivateTransport
 from prover.logs import get_logger
 
 log = get_logger("zkcredits.client.proxy")

@@ -7,7 +7,7 @@ import socket
 
 import uvicorn
 
-from prover.client.client_errors import ProxyConfigError
+from prover.client.errors import ProxyConfigError
 from prover.client.service.app import CallHandler, Guarded, create_proxy_app
 from prover.client.service.ledger import ProxyLedger
 from prover.client.service.reachability import GatewayGate

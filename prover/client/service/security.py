@@ -20,7 +20,7 @@ import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from prover.client.client_errors import ProxyAuthError, ProxyConfigError, ProxySecurityError
+from prover.client.errors import ProxyAuthError, ProxyConfigError, ProxySecurityError
 
 LOOPBACK_HOST = "127.0.0.1"
 MIN_TOKEN_CHARS = 32

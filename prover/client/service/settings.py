@@ -1,7 +1,7 @@
 """Settings of the local proxy (`zkcredits client serve`), from `ZKCREDITS_PROXY_*` variables.
 
 Command-line options win over these. The transport's own timeouts (`ZKCREDITS_CONNECT_TIMEOUT_S`,
-`ZKCREDITS_REQUEST_TIMEOUT_S`) are in `prover.client.transport_config`.
+`ZKCREDITS_REQUEST_TIMEOUT_S`) are in `prover.client.transport.config`.
 """
 
 from __future__ import annotations

@@ -8,10 +8,6 @@ from prover.errors import ZkCreditsError
 class WalletError(ZkCreditsError):
     """Root of every wallet error. `field` names the offending input when there is one."""
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
 
 class WrongPassphraseError(WalletError):
     """The passphrase does not open this wallet file; no file was modified."""

@@ -8,10 +8,6 @@ from prover.errors import ZkCreditsError
 class GatewayChainError(ZkCreditsError):
     """Root of the chain view / watcher / slasher errors; `field` names the offending value."""
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
 
 class SecretNotDepositedError(GatewayChainError):
     """A recovered `k` whose `ID = H(TAG_ID, k)` is not a deposited note (nothing to slash)."""

@@ -8,10 +8,6 @@ from prover.errors import ZkCreditsError
 class PolicyError(ZkCreditsError):
     """Root of every policy error. `field` names the offending input when there is one."""
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
 
 class PolicyConfigError(PolicyError):
     """A rule set that cannot be used (bad regex, negative limit, duplicate rule id)."""

@@ -8,10 +8,6 @@ from prover.errors import ZkCreditsError
 class ReplicaError(ZkCreditsError):
     """Root of the shared-state errors; `field` names the offending setting when there is one."""
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
 
 class ReplicaConfigError(ReplicaError):
     """The database cannot be used as configured (another deployment's, durability off)."""

@@ -8,10 +8,6 @@ from prover.errors import ZkCreditsError
 class UpstreamError(ZkCreditsError):
     """Root of every upstream-side error. `field` names the offending input when there is one."""
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
 
 class RequestRefused(UpstreamError):
     """A request the gateway must refuse before any proving is spent (wire code `bad_request`)."""

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 from web3 import Web3
+from zkcredits_testing.devkeys import anvil_account
 
 from prover.attest.evidence import evidence_hash
-from prover.chain.devkeys import anvil_account
 from prover.cli.main import app
 from prover.toolchain.anvil import ChainInfo
 

@@ -25,7 +25,7 @@ from prover.attest.fetch import DirectTransport
 from prover.attest.gateway_key import GatewayKey
 from prover.attest.require import AttestationCache, require_tee
 from prover.attest.route import attestation_router
-from prover.client.transport import PrivateTransport
+from prover.client.transport.private import PrivateTransport
 
 from .documents import (
     TLS_KEY,

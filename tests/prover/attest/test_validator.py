@@ -18,6 +18,7 @@ import pytest
 from fastapi import FastAPI
 from web3 import Web3
 from web3.contract import Contract
+from zkcredits_testing.devkeys import anvil_account
 
 from prover.attest.appraise import Expectation
 from prover.attest.evidence import evidence_hash
@@ -27,7 +28,6 @@ from prover.attest.registration import TeeView, tee_section, tee_view
 from prover.attest.registry import VALIDATION_ABI, ValidationRegistry
 from prover.attest.route import attestation_router
 from prover.attest.validator import Validator, ValidatorConfig
-from prover.chain.devkeys import anvil_account
 from prover.chain.erc8004 import (
     deploy_registries,
     register_agent,

@@ -1,5 +1,6 @@
 """Fixtures of the chain-mirror and watcher/slasher tests: a real Anvil, the real vault deployed by
-`prover.chain.deploy.deploy` with the real verifiers of `zkcredits circuits build` (built once per
+`prover.chain.deploy.service.deploy` with the real verifiers of `zkcredits circuits build`
+(built once per
 session here, cached by source and r1cs hash), and a `DevNet` helper per test (snapshot before,
 revert after, so tests stay independent). `tests/prover/gateway/chain/conftest.py` loads this
 file too.
@@ -14,12 +15,12 @@ from pathlib import Path
 
 import pytest
 from web3 import Web3
+from zkcredits_testing.devchain import DevChain
+from zkcredits_testing.devkeys import anvil_account
 
-from prover.chain.deploy import deploy
-from prover.chain.deploy_inputs import DeployConfig, read_build
-from prover.chain.deployment_file import Deployment
-from prover.chain.devchain import DevChain
-from prover.chain.devkeys import anvil_account
+from prover.chain.deploy.deployment_file import Deployment
+from prover.chain.deploy.inputs import DeployConfig, read_build
+from prover.chain.deploy.service import deploy
 from prover.chain.mirror import Finality, VaultMirror
 from prover.chain.tx import Receipt
 from prover.chain.tx import deploy as deploy_contract
@@ -96,7 +97,7 @@ def circuits_built() -> list[CircuitBuild]:
 def deployment(
     anvil: ChainInfo, circuits_built: list[CircuitBuild], tmp_path_factory: pytest.TempPathFactory
 ) -> Deployment:
-    """The whole service deployed once per session by `prover.chain.deploy.deploy`."""
+    """The whole service deployed once per session by `prover.chain.deploy.service.deploy`."""
     return deploy(
         rpc_url=anvil.rpc_url,
         deployer=anvil_account(0),

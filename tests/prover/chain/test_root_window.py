@@ -6,16 +6,16 @@ from collections.abc import Iterator
 
 import pytest
 from web3 import Web3
+from zkcredits_testing.devchain import DevChain
+from zkcredits_testing.devprovider import dev_config
 
-from prover.chain.deploy import check_root_window
-from prover.chain.deploy_errors import DeployError
-from prover.chain.devchain import DevChain
+from prover.chain.deploy.errors import DeployError
+from prover.chain.deploy.service import check_root_window
 from prover.chain.root_window import (
     finality_lag,
     required_root_ttl,
     root_window_problem,
 )
-from prover.client.devprovider import dev_config
 from prover.toolchain.anvil import AnvilProcess, ChainInfo
 
 

@@ -79,4 +79,4 @@ def test_the_root_help_lists_every_group_without_loading_one() -> None:
     for group in ("demo", "chain", "circuits", "deploy", "gateway", "client"):
         assert group in output
     modules = set(data["modules"])  # type: ignore[call-overload]
-    assert not {"prover.cli.client", "prover.cli.demo", "prover.cli.circuits"} & modules
+    assert not {"prover.cli.client", "zkcredits_testing.demo.cli", "prover.cli.circuits"} & modules

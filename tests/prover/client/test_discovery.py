@@ -14,22 +14,22 @@ from typing import Any
 
 import pytest
 from web3 import Web3
+from zkcredits_testing.devchain import DevChain
+from zkcredits_testing.devkeys import anvil_account
+from zkcredits_testing.devprovider import deploy_dev_provider
 
-from prover.chain.deployment_file import Deployment
-from prover.chain.devchain import DevChain
-from prover.chain.devkeys import anvil_account
+from prover.chain.deploy.deployment_file import Deployment
 from prover.chain.erc8004 import register_agent
 from prover.chain.registration import DATA_URI_PREFIX
 from prover.chain.sender import Sender
 from prover.client.chain_abi import identity_abi, vault_abi
-from prover.client.client_errors import (
+from prover.client.discovery import connect_chain, deposit_note, discover
+from prover.client.errors import (
     ChainUnreachableError,
     ChainViewError,
     ClientError,
     DiscoveryError,
 )
-from prover.client.devprovider import deploy_dev_provider
-from prover.client.discovery import connect_chain, deposit_note, discover
 from prover.client.profile import ProviderPin
 from prover.client.tree_view import EventTreeView
 from prover.client.wallet import KdfParams, NoteStatus, Wallet

@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/prover: th
 from attest.documents import TLS_KEY, write_document
 from attest.servers import Server
 from attest.vectors import vector
+from zkcredits_testing.devprovider import deploy_dev_provider
 
 from prover.attest.binding import Binding
 from prover.attest.fetch import DirectTransport
@@ -30,9 +31,8 @@ from prover.attest.pins import PinnedImage
 from prover.attest.quote import parse_tdx_quote
 from prover.attest.registration import TeeRegistration
 from prover.attest.route import attestation_router
-from prover.chain.deployment_file import Deployment
+from prover.chain.deploy.deployment_file import Deployment
 from prover.cli.main import app as cli
-from prover.client.devprovider import deploy_dev_provider
 from prover.client.discovery import connect_chain, discover
 from prover.client.tee_check import (
     TeeRefusedError,

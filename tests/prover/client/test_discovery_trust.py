@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 from web3 import Web3
+from zkcredits_testing.devchain import DevChain
+from zkcredits_testing.devkeys import anvil_account
+from zkcredits_testing.devprovider import dev_config
 
 from prover.chain.artifacts import artifact
-from prover.chain.deploy import vault_view
-from prover.chain.deploy_agent import register_provider_agent
-from prover.chain.deploy_inputs import BuildInputs, read_build
-from prover.chain.devchain import DevChain
-from prover.chain.devkeys import anvil_account
+from prover.chain.deploy.agent import register_provider_agent
+from prover.chain.deploy.inputs import BuildInputs, read_build
+from prover.chain.deploy.service import vault_view
 from prover.chain.erc8004 import RegistryAddresses, deploy_registries
 from prover.chain.root_window import finality_lag
 from prover.chain.sender import Sender
@@ -26,9 +27,8 @@ from prover.chain.vault import deploy_eth_vault, deploy_libraries
 from prover.chain.vault_params import VaultParams
 from prover.circuits.build import CircuitBuild
 from prover.circuits.manifest import CEREMONY_SETUP
-from prover.client.client_errors import DiscoveryError
-from prover.client.devprovider import dev_config
 from prover.client.discovery import connect_chain, discover
+from prover.client.errors import DiscoveryError
 from prover.client.keyring import Keyring
 from prover.crypto import generate_secret_key
 from prover.toolchain.anvil import AnvilProcess

@@ -19,7 +19,7 @@ from prover.circuits.artifacts import KEYS_DIR
 from prover.circuits.build import CircuitBuild
 from prover.circuits.key_files import file_hashes, published_files
 from prover.circuits.manifest import read_manifest
-from prover.client.client_errors import KeysUnavailableError
+from prover.client.errors import KeysUnavailableError
 from prover.client.keyring import Keyring
 
 pytestmark = pytest.mark.slow

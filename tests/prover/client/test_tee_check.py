@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/prover: th
 from attest.documents import TLS_KEY, binding_with_tls_key, write_document
 from attest.servers import Server, client_tls_context
 from attest.vectors import vector
+from zkcredits_testing.devprovider import DEV_SCHEDULE
 
 from prover.attest.binding import Binding
 from prover.attest.fetch import DirectTransport
@@ -31,8 +32,7 @@ from prover.attest.quote import parse_tdx_quote
 from prover.attest.registration import TeeRegistration
 from prover.attest.require import AttestationCache
 from prover.attest.route import attestation_router
-from prover.client.client_errors import ClientError
-from prover.client.devprovider import DEV_SCHEDULE
+from prover.client.errors import ClientError
 from prover.client.profile import ProviderPin
 from prover.client.tee_check import (
     TeeRefusedError,

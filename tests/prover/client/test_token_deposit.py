@@ -17,14 +17,14 @@ import pytest
 from typer.testing import CliRunner
 from web3 import Web3
 from web3.contract import Contract
+from zkcredits_testing.devkeys import anvil_account
+from zkcredits_testing.devprovider import deploy_dev_provider
 
 from prover.chain.artifacts import artifact
-from prover.chain.devkeys import anvil_account
 from prover.chain.tx import deploy, send
 from prover.cli.main import app
 from prover.client.chain_abi import vault_abi
 from prover.client.deposit import deposit_note
-from prover.client.devprovider import deploy_dev_provider
 from prover.client.discovery import discover
 from prover.client.token_deposit import deposit_errors_abi, erc20_abi, token_vault_abi
 from prover.client.wallet import KdfParams, NoteStatus, Wallet, crashpoints

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from prover.client.client_errors import NoPayableNoteError
+from prover.client.errors import NoPayableNoteError
 from prover.client.wallet import NoteStatus
 from prover.client.why_not import (
     CheckpointPendingError,

@@ -1,6 +1,6 @@
 """The private Tor network launcher without a full network: its torrc files pass the real tor's
 `--verify-config`, and setup failures raise `TorStartError` and leave nothing behind.
-(The full network is exercised once per session in tests/prover/client/test_transport_tor.py.)"""
+(The full network is exercised once per session in tests/prover/client/transport/test_tor.py.)"""
 
 from __future__ import annotations
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from web3 import Web3
+from zkcredits_testing.devchain import DevChain
 
-from prover.chain.devchain import DevChain
 from prover.chain.mirror import (
     Finality,
     MirrorError,

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from typer.testing import CliRunner
+from zkcredits_testing.devkeys import anvil_account
 
-from prover.chain.devkeys import anvil_account
 from prover.cli.main import app
 from prover.gateway.embedded import CHAT_MODEL
 

@@ -16,20 +16,20 @@ from pathlib import Path
 import pytest
 import uvicorn
 from web3 import Web3
+from zkcredits_testing.devchain import DevChain
+from zkcredits_testing.devkeys import anvil_account
+from zkcredits_testing.devprovider import deploy_dev_provider
 
-from prover.chain.deployment_file import Deployment
-from prover.chain.devchain import DevChain
-from prover.chain.devkeys import anvil_account
+from prover.chain.deploy.deployment_file import Deployment
 from prover.chain.mirror import Finality, VaultMirror
 from prover.circuits.prover import CircuitKeys
-from prover.client.delay import DelayBounds, PreSendDelay
-from prover.client.devprovider import deploy_dev_provider
 from prover.client.discovery import connect_chain, deposit_note, discover
-from prover.client.payer import Payer
+from prover.client.payer.payer import Payer
+from prover.client.payer.ready_proofs import ProofKeeper
+from prover.client.payer.request_prover import NoteProver, ThreadProver
 from prover.client.profile import ProviderPin
-from prover.client.ready_proofs import ProofKeeper
-from prover.client.request_prover import NoteProver, ThreadProver
-from prover.client.transport import AsyncPrivateTransport
+from prover.client.transport.delay import DelayBounds, PreSendDelay
+from prover.client.transport.private import AsyncPrivateTransport
 from prover.client.tree_view import MirrorTreeView
 from prover.client.wallet import KdfParams, Note, Wallet
 from prover.crypto import generate_secret_key

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from prover.client.payer import Payer
+from prover.client.payer.payer import Payer
 from prover.client.profile import new_token
 from prover.client.service.ledger import ProxyLedger
 from prover.client.service.reachability import GatewayGate, gateway_probe

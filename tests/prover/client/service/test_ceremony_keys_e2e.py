@@ -16,30 +16,30 @@ from pathlib import Path
 
 import pytest
 from web3 import Web3
+from zkcredits_testing.devchain import DevChain
+from zkcredits_testing.devkeys import anvil_account
+from zkcredits_testing.devprovider import dev_config
 
-from prover.chain.deploy import deploy
-from prover.chain.deployment_file import Deployment
-from prover.chain.devchain import DevChain
-from prover.chain.devkeys import anvil_account
+from prover.chain.deploy.deployment_file import Deployment
+from prover.chain.deploy.service import deploy
 from prover.chain.mirror import Finality, VaultMirror
 from prover.circuits.artifacts import CIRCUITS_BUILD_DIR
 from prover.circuits.build import BuildDirs, build_circuit
 from prover.circuits.compiler import compile_circuit
 from prover.circuits.prover import CircuitKeys
-from prover.client.client_errors import KeysUnavailableError
-from prover.client.delay import DelayBounds, PreSendDelay
-from prover.client.devprovider import dev_config
 from prover.client.discovery import connect_chain, deposit_note, discover
+from prover.client.errors import KeysUnavailableError
 from prover.client.keyring import (
     Keyring,
     ensure_provider_keys,
     provider_key_files,
     provider_keys,
 )
-from prover.client.payer import Payer
-from prover.client.proof_pool import PoolProver
-from prover.client.ready_proofs import ProofKeeper
-from prover.client.transport import AsyncPrivateTransport
+from prover.client.payer.payer import Payer
+from prover.client.payer.proof_pool import PoolProver
+from prover.client.payer.ready_proofs import ProofKeeper
+from prover.client.transport.delay import DelayBounds, PreSendDelay
+from prover.client.transport.private import AsyncPrivateTransport
 from prover.client.tree_view import MirrorTreeView
 from prover.client.wallet import KdfParams, NoteStatus, Wallet
 from prover.client.withdraw import finalize_and_pull, request_withdrawal

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from typer.testing import CliRunner
+from zkcredits_testing.devchain import DevChain
+from zkcredits_testing.devkeys import anvil_account
 
-from prover.chain.devchain import DevChain
-from prover.chain.devkeys import anvil_account
 from prover.cli.main import app
 from prover.client.chain_abi import vault_abi
 from prover.client.profile import load_profile

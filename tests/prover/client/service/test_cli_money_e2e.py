@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from prover.client.client_errors import GatewayUnreachableError
+from prover.client.errors import GatewayUnreachableError
 from prover.client.wallet import Wallet
 from prover.client.why_not import day_date
 

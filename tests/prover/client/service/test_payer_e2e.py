@@ -8,14 +8,14 @@ import json
 
 import pytest
 
-from prover.client.client_errors import (
+from prover.client.errors import (
     GatewayUnreachableError,
     NoPayableNoteError,
     PenaltyChargedError,
     RequestRefusedError,
     TermsMismatchError,
 )
-from prover.client.sse import PAYMENT_EVENT
+from prover.client.payer.sse import PAYMENT_EVENT
 from prover.client.wallet import NoteStatus
 from prover.gateway.embedded import CHAT_MODEL, EMBED_MODEL
 

@@ -13,10 +13,10 @@ from typing import Any
 
 import httpx
 import pytest
+from zkcredits_testing.devkeys import anvil_account
 
-from prover.chain.devkeys import anvil_account
-from prover.client.client_errors import GatewayUnreachableError
 from prover.client.discovery import deposit_note
+from prover.client.errors import GatewayUnreachableError
 from prover.client.wallet import Note, NoteState, Wallet
 from prover.client.why_not import day_date
 from prover.crypto import Opening, commit

@@ -11,12 +11,12 @@ import httpx
 import pytest
 
 from prover.chain.mirror import Finality, VaultMirror
-from prover.client.delay import DelayBounds, PreSendDelay
 from prover.client.discovery import connect_chain
-from prover.client.payer import Payer
-from prover.client.ready_proofs import ProofKeeper
-from prover.client.request_prover import ThreadProver
-from prover.client.transport import AsyncPrivateTransport
+from prover.client.payer.payer import Payer
+from prover.client.payer.ready_proofs import ProofKeeper
+from prover.client.payer.request_prover import ThreadProver
+from prover.client.transport.delay import DelayBounds, PreSendDelay
+from prover.client.transport.private import AsyncPrivateTransport
 from prover.client.tree_view import MirrorTreeView
 from prover.client.wallet import Wallet
 from prover.gateway.embedded import CHAT_MODEL

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from prover.client.client_errors import ProxyConfigError
-from prover.client.payer import PaidReply, StreamedReply
+from prover.client.errors import ProxyConfigError
+from prover.client.payer.payer import PaidReply, StreamedReply
 from prover.client.service import ProxySecurity, check_bind_host, create_proxy_app
 from prover.client.service.run import server
 

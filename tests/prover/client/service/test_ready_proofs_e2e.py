@@ -12,11 +12,11 @@ import json
 import time
 
 import pytest
+from zkcredits_testing.devchain import DevChain
 
-from prover.chain.devchain import DevChain
-from prover.client.client_errors import ProvingError
-from prover.client.ready_proofs import ProofKeeper, ProofKey
-from prover.client.request_prover import check_call_proof
+from prover.client.errors import ProvingError
+from prover.client.payer.ready_proofs import ProofKeeper, ProofKey
+from prover.client.payer.request_prover import check_call_proof
 from prover.gateway.embedded import CHAT_MODEL
 
 from .conftest import World  # type: ignore[import-not-found]

@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests/prover: th
 from attest.documents import TLS_KEY, binding_with_tls_key, write_document
 from attest.servers import Server, client_tls_context
 from attest.vectors import vector
+from zkcredits_testing.devprovider import DEV_SCHEDULE
 
 from prover.attest.fetch import DirectTransport
 from prover.attest.pins import PinnedImage
@@ -31,8 +32,7 @@ from prover.attest.quote import parse_tdx_quote
 from prover.attest.registration import TeeRegistration
 from prover.attest.require import AttestationCache
 from prover.attest.route import attestation_router
-from prover.client.devprovider import DEV_SCHEDULE
-from prover.client.payer import PaidReply, StreamedReply
+from prover.client.payer.payer import PaidReply, StreamedReply
 from prover.client.profile import ProviderPin
 from prover.client.service import ProxySecurity, create_proxy_app
 from prover.client.service.tee_gate import TeeGate

@@ -8,13 +8,13 @@ import secrets
 import time
 
 import pytest
+from zkcredits_testing.devchain import DevChain
+from zkcredits_testing.devkeys import anvil_account
 
-from prover.chain.devchain import DevChain
-from prover.chain.devkeys import anvil_account
 from prover.chain.vault import NoteStatus as ChainStatus
-from prover.client.client_errors import ClientError
 from prover.client.discovery import vault_contract
-from prover.client.payer import utc_day
+from prover.client.errors import ClientError
+from prover.client.payer.payer import utc_day
 from prover.client.wallet import NoteStatus
 from prover.client.withdraw import exit_info, finalize_and_pull, request_withdrawal
 from prover.crypto import RequestFields

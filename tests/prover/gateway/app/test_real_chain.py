@@ -1,4 +1,5 @@
-"""The gateway on a real chain: a vault deployed on Anvil by `prover.chain.deploy`, the chain
+"""The gateway on a real chain: a vault deployed on Anvil by `prover.chain.deploy.service`, the
+chain
 side's `VaultMirror` + `MirrorChainView` (final checkpoints), a note deposited on chain, the real
 upstream side (embedded upstream through `HttpUpstream`) and rule policy, real proofs."""
 

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from zkcredits_testing.devkeys import anvil_account
 
-from prover.chain.devkeys import anvil_account
 from prover.chain.vault import NoteStatus
 from prover.circuits.inputs import CallParams, Note, NoteState, ServiceParams, request_inputs
 from prover.circuits.prover import CircuitKeys, Prover

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from web3 import Web3
+from zkcredits_testing.devkeys import anvil_account
 
-from prover.chain.devkeys import anvil_account
 from prover.chain.mirror import Finality
 from prover.chain.vault import CreditVaultClient
 from prover.circuits.prover import CircuitKeys

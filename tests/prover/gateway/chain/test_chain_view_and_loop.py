@@ -12,8 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from zkcredits_testing.devkeys import anvil_account
 
-from prover.chain.devkeys import anvil_account
 from prover.chain.mirror import Finality, VaultMirror
 from prover.chain.vault import CreditVaultClient, NoteStatus
 from prover.crypto.rln import note_id, share, slope
@@ -141,7 +141,7 @@ _CHILD = """
 import sys, time
 from pathlib import Path
 from web3 import Web3
-from prover.chain.devkeys import anvil_account
+from zkcredits_testing.devkeys import anvil_account
 from prover.chain.mirror import Finality, VaultMirror
 from prover.gateway.chain import Slasher
 from prover.gateway.store import SqliteNullifierStore

@@ -18,8 +18,8 @@ from typing import Any
 
 import httpx
 import pytest
+from zkcredits_testing.devkeys import anvil_account
 
-from prover.chain.devkeys import anvil_account
 from prover.chain.vault import CreditVaultClient
 from prover.circuits.inputs import CallParams, ServiceParams, request_inputs
 from prover.cli.main import main

@@ -24,8 +24,8 @@ import httpx
 import psycopg
 import pytest
 from starlette.types import Message, Receive, Scope, Send
+from zkcredits_testing.devkeys import anvil_account
 
-from prover.chain.devkeys import anvil_account
 from prover.chain.vault import CreditVaultClient, NoteStatus
 from prover.circuits.inputs import NoteState
 from prover.crypto.babyjub import Point

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from zkcredits_testing.devkeys import anvil_account
 
-from prover.chain.devkeys import anvil_account
 from prover.chain.vault import CreditVaultClient, NoteStatus
 from prover.cli.main import main
 from prover.crypto.rln import note_id

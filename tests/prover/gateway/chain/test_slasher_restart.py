@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from zkcredits_testing.devkeys import anvil_account
 
-from prover.chain.devkeys import anvil_account
 from prover.chain.mirror import VaultMirror
 from prover.chain.vault import CreditVaultClient, NoteStatus
 from prover.crypto.rln import note_id, share, slope

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from zkcredits_testing.devkeys import anvil_account
 
-from prover.chain.devkeys import anvil_account
 from prover.chain.errors import ContractRevertError
 from prover.chain.mirror import VaultMirror
 from prover.chain.vault import CreditVaultClient, NoteStatus

@@ -1,0 +1,1 @@
+"""Deploying a zkcredits service: verifiers, libraries, vault, ERC-8004 agent."""

@@ -1,0 +1,1 @@
+"""The payer: paying one API call on one note (ticket, proof, send, settle)."""

@@ -1,0 +1,1 @@
+"""The client's private network transport (PROTOCOL §13)."""
