@@ -17,3 +17,11 @@ class ZkCreditsError(Exception):
         super().__init__(*args)
         if field is not None:
             self.field = field
+
+
+class LogConfigError(ZkCreditsError):
+    """A logging setting is invalid (`field` names it: `format` or `level`)."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field

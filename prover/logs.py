@@ -27,7 +27,7 @@ from pydantic import ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from structlog.typing import EventDict, Processor, WrappedLogger
 
-from prover.errors import ZkCreditsError
+from prover.errors import LogConfigError
 
 LogFormat = Literal["console", "json"]
 LogLevel = Literal["debug", "info", "warning", "error", "critical"]
@@ -39,14 +39,6 @@ UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 _HANDLER_NAME = "zkcredits-structured"
 _JS_SAFE_INT = 1 << 53
 _HEAD = ("timestamp", "level", "logger", "event")
-
-
-class LogConfigError(ZkCreditsError):
-    """A logging setting is invalid (`field` names it: `format` or `level`)."""
-
-    def __init__(self, message: str, *, field: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 class LogSettings(BaseSettings):

@@ -31,3 +31,7 @@ class TransactionFailedError(ChainError):
 
 class VaultParamsError(ChainError):
     """Vault parameters break a rule of PROTOCOL §3 (checked before deploying)."""
+
+
+class FinalityLagError(ChainError):
+    """The chain's finality lag cannot be measured (no `finalized` block, or an absurd one)."""

@@ -20,16 +20,12 @@ from typing import Final
 from web3 import Web3
 from web3.exceptions import Web3Exception
 
-from prover.chain.errors import ChainError
+from prover.chain.errors import FinalityLagError
 from prover.chain.local_chains import LOCAL_CHAIN_IDS
 from prover.chain.param_bounds import MIN_ROOT_TTL_MARGIN
 
 MAX_MEASURED_LAG: Final[int] = 86400
 """A finalized block more than a day behind is an outage, not a lag: refused, not used."""
-
-
-class FinalityLagError(ChainError):
-    """The chain's finality lag cannot be measured (no `finalized` block, or an absurd one)."""
 
 
 def required_root_ttl(root_epoch: int, lag: int) -> int:

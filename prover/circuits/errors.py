@@ -47,3 +47,32 @@ class SnarkjsError(CircuitError):
 
 class CeremonyError(CircuitError):
     """A ceremony step failed, or a transcript/zkey does not verify."""
+
+
+class WitnessError(WitnessFailedError):
+    """The inputs do not satisfy the circuit; `template`/`line` locate the failing assert."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        template: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(message, field=field)
+        self.template = template
+        self.line = line
+
+
+class ConstraintViolation(WitnessError):
+    """A witness breaks an R1CS constraint; `constraint` is its index, `signals` its wires."""
+
+    def __init__(self, message: str, *, constraint: int, signals: tuple[str, ...]) -> None:
+        super().__init__(message, field=signals[0] if signals else None)
+        self.constraint = constraint
+        self.signals = signals
+
+
+class CircuitInputError(MalformedInputsError):
+    """A model field is malformed or non-canonical (`field` names it)."""

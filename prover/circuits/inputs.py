@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from prover.circuits.errors import MalformedInputsError
+from prover.circuits.errors import CircuitInputError
 from prover.crypto.babyjub import BASE8, L, Point
 from prover.crypto.commitment import Opening, commit, rerandomise
 from prover.crypto.eddsa import Signature
@@ -30,10 +30,6 @@ DEFAULT_MAX_DEPTH: Final = 20
 
 # The genesis state carries no signature; the disabled verifier still needs satisfiable values.
 DUMMY_SIGNATURE: Final = Signature(R8=BASE8, S=0)
-
-
-class CircuitInputError(MalformedInputsError):
-    """A model field is malformed or non-canonical (`field` names it)."""
 
 
 def _int(value: object, bound: int, name: str) -> int:

@@ -25,38 +25,13 @@ from types import TracebackType
 from typing import Any, Final
 
 from prover.circuits.compiler import CompiledCircuit
-from prover.circuits.errors import WitnessFailedError
+from prover.circuits.errors import ConstraintViolation, WitnessError, WitnessFailedError
 from prover.circuits.instances import get_instance
 from prover.circuits.node_witness import NodeWitnessCalculator
 from prover.circuits.proof import P
 from prover.circuits.r1cs import R1cs, read_r1cs, read_wtns
 
 _LOCATION: Final = re.compile(r"Error in template (\w+?)_\d+ line: (\d+)")
-
-
-class WitnessError(WitnessFailedError):
-    """The inputs do not satisfy the circuit; `template`/`line` locate the failing assert."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        template: str | None = None,
-        line: int | None = None,
-        field: str | None = None,
-    ) -> None:
-        super().__init__(message, field=field)
-        self.template = template
-        self.line = line
-
-
-class ConstraintViolation(WitnessError):
-    """A witness breaks an R1CS constraint; `constraint` is its index, `signals` its wires."""
-
-    def __init__(self, message: str, *, constraint: int, signals: tuple[str, ...]) -> None:
-        super().__init__(message, field=signals[0] if signals else None)
-        self.constraint = constraint
-        self.signals = signals
 
 
 @dataclass(frozen=True)

@@ -195,7 +195,7 @@ def _tee_gate(pin: ProviderPin) -> TeeGate | None:
 async def _first_tee_check(tee: TeeGate) -> None:
     """A refused attestation stops the proxy; an unreachable gateway is checked at the first
     call instead."""
-    from prover.client.tee_check import TeeRefusedError
+    from prover.client.errors import TeeRefusedError
     from prover.logs import get_logger
 
     try:

@@ -23,13 +23,8 @@ from prover.gateway.bundle import GatewayBundle, read_gateway_bundle
 from prover.gateway.chain.components import connect
 from prover.gateway.config import ServeSettings, load_serve_settings
 from prover.gateway.datadir import DataDir
-from prover.gateway.revenue import (
-    RevenueError,
-    RevenueReport,
-    collect,
-    open_revenue_mirror,
-    revenue_report,
-)
+from prover.gateway.errors import RevenueError
+from prover.gateway.revenue import RevenueReport, collect, open_revenue_mirror, revenue_report
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False)
 console = Console(stderr=True, soft_wrap=True)

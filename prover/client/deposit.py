@@ -29,7 +29,7 @@ from web3.logs import DISCARD
 
 from prover.chain.sender import Sender, checksum
 from prover.client.chain_abi import vault_abi
-from prover.client.errors import ClientError
+from prover.client.errors import ClientError, DepositError
 from prover.client.keyring import Keyring, ensure_provider_keys
 from prover.client.profile import ProviderPin
 from prover.client.token_deposit import deposit_errors_abi, ensure_allowance, token_vault_abi
@@ -38,13 +38,6 @@ from prover.crypto import P
 from prover.errors import ZkCreditsError
 
 Progress = Callable[[str], None]
-
-
-class DepositError(ClientError):
-    """The vault refused the deposit (its custom error by name), or the transaction failed."""
-
-    code = "deposit_failed"
-    status = 502
 
 
 def _silent(_message: str) -> None:

@@ -6,7 +6,10 @@ status the local proxy answers with (OpenAI-shaped body `{"error": {message, typ
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from prover.errors import ZkCreditsError
+from prover.pricing.errors import PreflightRefused
 
 
 class ClientError(ZkCreditsError):
@@ -176,3 +179,125 @@ class KeysUnavailableError(ClientError):
 
     code = "keys_unavailable"
     status = 503
+
+
+class Cause(StrEnum):
+    CHECKPOINT_PENDING = "checkpoint_pending"
+    TICKET_PENDING = "ticket_pending"
+    CREDIT_EXHAUSTED = "credit_exhausted"
+    NOTE_EXPIRED = "note_expired"
+    NO_DEPOSIT = "no_deposit"
+
+
+class WhyNotError(NoPayableNoteError):
+    """No note can pay; `cause` says why and `retry_after_s` when waiting helps."""
+
+    cause: Cause = Cause.NO_DEPOSIT
+    retry_after_s: int | None = None
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+
+
+class NoDepositError(WhyNotError):
+    """There is no deposited, active note for this provider."""
+
+    cause = Cause.NO_DEPOSIT
+    code = "no_deposit"
+    status = 402
+    kind = "insufficient_quota"
+
+
+class CreditExhaustedError(WhyNotError):
+    """Every live note is below one call's worst-case price (c_max) plus the reserve."""
+
+    cause = Cause.CREDIT_EXHAUSTED
+    code = "credit_exhausted"
+    status = 402
+    kind = "insufficient_quota"
+
+
+class NotesExpiredError(WhyNotError):
+    """Every note that still had credit is past its expiry day."""
+
+    cause = Cause.NOTE_EXPIRED
+    code = "note_expired"
+    status = 402
+    kind = "insufficient_quota"
+
+
+class TicketPendingError(WhyNotError):
+    """The notes that could pay each have a call still waiting for its reply."""
+
+    cause = Cause.TICKET_PENDING
+    code = "ticket_pending"
+    status = 409
+    kind = "conflict_error"
+
+
+class CheckpointPendingError(WhyNotError):
+    """A note is funded but its deposit is not in a final checkpoint yet."""
+
+    cause = Cause.CHECKPOINT_PENDING
+    code = "checkpoint_pending"
+    status = 503
+    kind = "api_error"
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message, field="checkpoint")
+        self.retry_after_s = retry_after_s
+
+
+class TeeRefusedError(ClientError):
+    """The provider's TEE attestation failed a check (`check`), or there is none to check."""
+
+    code = "tee_refused"
+    status = 502
+
+    def __init__(
+        self, message: str, *, check: str, field: str | None = None, retryable: bool = False
+    ) -> None:
+        super().__init__(message, field=field)
+        self.check = check
+        self.retryable = retryable
+        """The document could not be fetched (network): nothing was judged yet."""
+
+
+class DepositError(ClientError):
+    """The vault refused the deposit (its custom error by name), or the transaction failed."""
+
+    code = "deposit_failed"
+    status = 502
+
+
+class InsufficientTokenBalanceError(ClientError):
+    """The account holds fewer tokens than the deposit needs (nothing was sent)."""
+
+    code = "insufficient_token_balance"
+    status = 400
+
+
+class TokenApprovalError(ClientError):
+    """`approve(vault, amount)` reverted, or did not leave the allowance the deposit needs."""
+
+    code = "approve_failed"
+    status = 502
+
+
+class ProfileError(ClientError):
+    """The profile file is missing, unreadable or malformed."""
+
+    code = "profile_error"
+
+
+class PreflightRefusedError(RequestRefusedError):
+    """The shared pre-flight refuses the request (the gateway would, before reservation): no
+    ticket is bound. `code` is the pre-flight's (`cost_exceeds_c_max`, `unknown_model`, …)."""
+
+    def __init__(self, refused: PreflightRefused) -> None:
+        super().__init__(str(refused), field=refused.field)
+        self.code = refused.reason.value
+
+
+class RequestNotSent(GatewayUnreachableError):
+    """No attempt left the machine: the request never reached the gateway (ticket free)."""

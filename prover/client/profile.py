@@ -20,19 +20,13 @@ from prover.attest.registration import TeeRegistration
 from prover.chain import param_bounds as bounds
 from prover.chain.registration import KeyFiles
 from prover.circuits.manifest import DEV_SETUP, SetupKind
-from prover.client.errors import ClientError
+from prover.client.errors import ProfileError
 from prover.client.wallet import ServiceParams
 from prover.pricing.schedule import PriceSchedule
 from prover.wire.fields import Amount
 from prover.wire.required import VkHashes
 
 Address = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$")]
-
-
-class ProfileError(ClientError):
-    """The profile file is missing, unreadable or malformed."""
-
-    code = "profile_error"
 
 
 class ProviderPin(BaseModel):

@@ -24,25 +24,10 @@ from prover.attest.errors import AttestError, Check, CheckFailed, EvidenceFetchE
 from prover.attest.fetch import StreamingTransport
 from prover.attest.policy import TcbPolicy, TcbStatus
 from prover.attest.require import AttestationCache, require_tee
-from prover.client.errors import ClientError
+from prover.client.errors import ClientError, TeeRefusedError
 from prover.client.profile import ProviderPin
 
 ENV_PREFIX = "ZKCREDITS_TEE_"
-
-
-class TeeRefusedError(ClientError):
-    """The provider's TEE attestation failed a check (`check`), or there is none to check."""
-
-    code = "tee_refused"
-    status = 502
-
-    def __init__(
-        self, message: str, *, check: str, field: str | None = None, retryable: bool = False
-    ) -> None:
-        super().__init__(message, field=field)
-        self.check = check
-        self.retryable = retryable
-        """The document could not be fetched (network): nothing was judged yet."""
 
 
 class TeeSettings(BaseSettings):

@@ -23,25 +23,11 @@ from typing import Any
 from web3.exceptions import Web3Exception
 
 from prover.chain.sender import Sender, checksum
-from prover.client.errors import ClientError
+from prover.client.errors import ClientError, InsufficientTokenBalanceError, TokenApprovalError
 from prover.errors import ZkCreditsError
 
 Progress = Callable[[str], None]
 _FILE = Path(__file__).with_name("deposit_abi.json")
-
-
-class InsufficientTokenBalanceError(ClientError):
-    """The account holds fewer tokens than the deposit needs (nothing was sent)."""
-
-    code = "insufficient_token_balance"
-    status = 400
-
-
-class TokenApprovalError(ClientError):
-    """`approve(vault, amount)` reverted, or did not leave the allowance the deposit needs."""
-
-    code = "approve_failed"
-    status = 502
 
 
 @lru_cache(maxsize=1)

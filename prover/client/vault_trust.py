@@ -20,9 +20,10 @@ from __future__ import annotations
 from web3 import Web3
 from web3.exceptions import Web3Exception
 
+from prover.chain.errors import FinalityLagError
 from prover.chain.local_chains import LOCAL_CHAIN_IDS
 from prover.chain.registration import VaultTerms, VaultView
-from prover.chain.root_window import FinalityLagError, finality_lag, root_window_problem
+from prover.chain.root_window import finality_lag, root_window_problem
 from prover.chain.sender import checksum
 from prover.circuits.manifest import CEREMONY_SETUP
 from prover.circuits.verifier_code import codehash_of

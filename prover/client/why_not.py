@@ -25,10 +25,16 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
-from prover.client.errors import NoPayableNoteError
+from prover.client.errors import (
+    CheckpointPendingError,
+    CreditExhaustedError,
+    NoDepositError,
+    NotesExpiredError,
+    TicketPendingError,
+    WhyNotError,
+)
 from prover.client.wallet import Note, NoteStatus
 
 if TYPE_CHECKING:
@@ -37,73 +43,6 @@ if TYPE_CHECKING:
 DAY: Final = 86_400
 DEFAULT_BLOCK_TIME_S: Final = 12.0
 """Seconds per block used to turn confirmations into minutes (Ethereum L1)."""
-
-
-class Cause(StrEnum):
-    CHECKPOINT_PENDING = "checkpoint_pending"
-    TICKET_PENDING = "ticket_pending"
-    CREDIT_EXHAUSTED = "credit_exhausted"
-    NOTE_EXPIRED = "note_expired"
-    NO_DEPOSIT = "no_deposit"
-
-
-class WhyNotError(NoPayableNoteError):
-    """No note can pay; `cause` says why and `retry_after_s` when waiting helps."""
-
-    cause: Cause = Cause.NO_DEPOSIT
-    retry_after_s: int | None = None
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message, field=field)
-
-
-class NoDepositError(WhyNotError):
-    """There is no deposited, active note for this provider."""
-
-    cause = Cause.NO_DEPOSIT
-    code = "no_deposit"
-    status = 402
-    kind = "insufficient_quota"
-
-
-class CreditExhaustedError(WhyNotError):
-    """Every live note is below one call's worst-case price (c_max) plus the reserve."""
-
-    cause = Cause.CREDIT_EXHAUSTED
-    code = "credit_exhausted"
-    status = 402
-    kind = "insufficient_quota"
-
-
-class NotesExpiredError(WhyNotError):
-    """Every note that still had credit is past its expiry day."""
-
-    cause = Cause.NOTE_EXPIRED
-    code = "note_expired"
-    status = 402
-    kind = "insufficient_quota"
-
-
-class TicketPendingError(WhyNotError):
-    """The notes that could pay each have a call still waiting for its reply."""
-
-    cause = Cause.TICKET_PENDING
-    code = "ticket_pending"
-    status = 409
-    kind = "conflict_error"
-
-
-class CheckpointPendingError(WhyNotError):
-    """A note is funded but its deposit is not in a final checkpoint yet."""
-
-    cause = Cause.CHECKPOINT_PENDING
-    code = "checkpoint_pending"
-    status = 503
-    kind = "api_error"
-
-    def __init__(self, message: str, *, retry_after_s: int) -> None:
-        super().__init__(message, field="checkpoint")
-        self.retry_after_s = retry_after_s
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,7 @@ from prover.crypto.errors import (
     InvalidKeyError,
     MalformedRequestError,
     MalformedSignatureError,
+    MalformedTicketKeyError,
     MerkleError,
     NonCanonicalError,
     NotInSubgroupError,
@@ -124,7 +125,6 @@ from prover.crypto.tags import (
     Tag,
 )
 from prover.crypto.ticket_key import (
-    MalformedTicketKeyError,
     TicketKey,
     check_public_key,
     check_signature,

@@ -51,3 +51,7 @@ class MerkleError(CryptoError):
 
 class MalformedRequestError(CryptoError):
     """A request field for the request hash is malformed."""
+
+
+class MalformedTicketKeyError(EncodingError):
+    """A one-time key or signature is not in its one canonical encoding (or has small order)."""

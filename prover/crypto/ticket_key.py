@@ -28,7 +28,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from prover.crypto.errors import EncodingError
+from prover.crypto.errors import MalformedTicketKeyError
 from prover.crypto.field import P
 from prover.crypto.poseidon import poseidon
 from prover.crypto.rln import keccak256
@@ -48,10 +48,6 @@ _Y8: Final[int] = 27073855011448406493182252872256587889368042675753135194637436
 SMALL_ORDER_Y: Final[frozenset[int]] = frozenset({0, 1, ED25519_Q - 1, _Y8, ED25519_Q - _Y8})
 """The y coordinates of Ed25519's 8 points of small order (identity, order 2, 4 and 8); tests
 re-derive them and cross-check with an independent implementation."""
-
-
-class MalformedTicketKeyError(EncodingError):
-    """A one-time key or signature is not in its one canonical encoding (or has small order)."""
 
 
 def _y_and_sign(encoded: bytes) -> tuple[int, int]:

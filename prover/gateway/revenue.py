@@ -30,15 +30,11 @@ from prover.chain.errors import ChainError
 from prover.chain.mirror import Finality, MirrorError, VaultMirror
 from prover.chain.sender import Sender
 from prover.chain.vault import CreditVaultClient, NoteStatus
-from prover.errors import ZkCreditsError
+from prover.gateway.errors import RevenueError
 from prover.logs import get_logger
 
 log = get_logger("zkcredits.provider.revenue")
 DAY = 86_400
-
-
-class RevenueError(ZkCreditsError):
-    """A revenue report or collection that cannot be made (`field` names the input)."""
 
 
 class PendingExit(BaseModel):

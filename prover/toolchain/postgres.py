@@ -29,16 +29,12 @@ from types import TracebackType
 
 from pydantic import BaseModel, ConfigDict
 
-from prover.toolchain.errors import ToolchainError
+from prover.toolchain.errors import PostgresStartError, ToolchainError
 
 SUPERUSER = "zkcredits"
 """Name of the database superuser `initdb` creates (trust authentication)."""
 
 _FALLBACK_OS_USER = "zkcredits-pg"
-
-
-class PostgresStartError(ToolchainError):
-    """The server could not be initialised or did not start; the message ends with its log tail."""
 
 
 class PostgresInfo(BaseModel):

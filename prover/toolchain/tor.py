@@ -24,18 +24,14 @@ from types import TracebackType
 
 from pydantic import BaseModel, ConfigDict
 
-from prover.toolchain.errors import ToolchainError
+from prover.toolchain.errors import TorControlError, TorStartError
 from prover.toolchain.tor_config import LOOPBACK, TorNode, authority_line, torrc
-from prover.toolchain.tor_control import TorControl, TorControlError
+from prover.toolchain.tor_control import TorControl
 
 TOR_BINARY = Path("/usr/sbin/tor")
 TOR_GENCERT = Path("/usr/bin/tor-gencert")
 _PROGRESS = re.compile(r"PROGRESS=(\d+)")
 _FINGERPRINT = re.compile(r"^\S+ ((?:[0-9A-F]{4} ?){10})$", re.MULTILINE)
-
-
-class TorStartError(ToolchainError):
-    """The private Tor network could not be set up or did not bootstrap; carries log tails."""
 
 
 class TorNetworkInfo(BaseModel):

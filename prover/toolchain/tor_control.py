@@ -12,11 +12,7 @@ from types import TracebackType
 
 from pydantic import BaseModel, ConfigDict
 
-from prover.toolchain.errors import ToolchainError
-
-
-class TorControlError(ToolchainError):
-    """The control port refused a command, closed, or answered in an unexpected shape."""
+from prover.toolchain.errors import TorControlError
 
 
 class TorReply(BaseModel):

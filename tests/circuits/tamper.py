@@ -7,9 +7,10 @@ evaluates only the constraints that mention it; any wire that survives is under-
 
 from __future__ import annotations
 
+from prover.circuits.errors import WitnessError
 from prover.circuits.proof import P
 from prover.circuits.r1cs import LinearCombination
-from prover.circuits.witness import Witness, WitnessCalculator, WitnessError
+from prover.circuits.witness import Witness, WitnessCalculator
 
 
 def _eval(lc: LinearCombination, w: list[int]) -> int:

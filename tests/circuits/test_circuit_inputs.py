@@ -7,10 +7,9 @@ from typing import Any
 
 import pytest
 
-from prover.circuits.errors import CircuitError, MalformedInputsError
+from prover.circuits.errors import CircuitError, CircuitInputError, MalformedInputsError
 from prover.circuits.inputs import (
     CallParams,
-    CircuitInputError,
     Note,
     NoteState,
     ServiceParams,

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from prover.circuits.errors import ConstraintViolation, WitnessError
 from prover.circuits.inputs import (
     CallParams,
     Note,
@@ -17,7 +18,7 @@ from prover.circuits.inputs import (
     expected_request_signals,
     request_inputs,
 )
-from prover.circuits.witness import ConstraintViolation, WitnessCalculator, WitnessError
+from prover.circuits.witness import WitnessCalculator
 from prover.crypto import (
     L,
     LeanIMT,

@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 
+from prover.circuits.errors import WitnessError
 from prover.circuits.inputs import (
     NoteState,
     request_inputs,
 )
-from prover.circuits.witness import WitnessCalculator, WitnessError
+from prover.circuits.witness import WitnessCalculator
 from prover.crypto import (
     BASE8,
     L,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from prover.circuits.errors import ConstraintViolation
 from prover.circuits.inputs import expected_slash_signals, slash_inputs
-from prover.circuits.witness import ConstraintViolation, Witness, WitnessCalculator
+from prover.circuits.witness import Witness, WitnessCalculator
 from prover.crypto import note_id, recover_secret, share, slope
 
 K = 0x1234567890ABCDEF

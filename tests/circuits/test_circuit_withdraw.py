@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
+from prover.circuits.errors import ConstraintViolation, WitnessError
 from prover.circuits.inputs import NoteState, expected_withdraw_signals, withdraw_inputs
-from prover.circuits.witness import ConstraintViolation, WitnessCalculator, WitnessError
+from prover.circuits.witness import WitnessCalculator
 from prover.crypto import L, nullifier, share, slope, withdrawal_point
 from prover.crypto.field import P
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from prover.circuits.errors import CircuitError, MalformedInputsError, WitnessFailedError
-from prover.circuits.inputs import slash_inputs
-from prover.circuits.witness import (
+from prover.circuits.errors import (
+    CircuitError,
     ConstraintViolation,
-    WitnessCalculator,
+    MalformedInputsError,
     WitnessError,
-    witness_error,
+    WitnessFailedError,
 )
+from prover.circuits.inputs import slash_inputs
+from prover.circuits.witness import WitnessCalculator, witness_error
 from prover.crypto.field import P
 from prover.errors import ZkCreditsError
 

@@ -22,9 +22,10 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from uvicorn.config import LOGGING_CONFIG as UVICORN_LOGGING_CONFIG
 
+from prover.errors import LogConfigError
 from prover.gateway.ports import ForwardRequest
 from prover.gateway.upstream import HttpUpstream
-from prover.logs import LogConfigError, configure_logging, get_logger, log_settings
+from prover.logs import configure_logging, get_logger, log_settings
 from prover.pricing.schedule import ModelPrice, PriceRoute, RouteKind
 
 NULLIFIER = 0x1D2F3E4A5B6C7D8E9F00112233445566778899AABBCCDDEEFF00112233445566

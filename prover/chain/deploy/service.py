@@ -40,12 +40,13 @@ from prover.chain.erc8004 import (
     registry_abis,
 )
 from prover.chain.erc8004_build import compile_registries
+from prover.chain.errors import FinalityLagError
 from prover.chain.local_chains import LOCAL_CHAIN_IDS
 from prover.chain.registration import (
     RegisteredParams,
     VaultView,
 )
-from prover.chain.root_window import FinalityLagError, finality_lag, root_window_problem
+from prover.chain.root_window import finality_lag, root_window_problem
 from prover.chain.sender import Sender, checksum
 from prover.chain.vault_params import VaultParams
 from prover.circuits.artifacts import GENERATED_DIR, KEYS_DIR

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from prover.client.errors import GatewayError, RequestRefusedError
+from prover.client.errors import GatewayError, PreflightRefusedError
 from prover.client.wallet import NoteState
 from prover.pricing import preflight
 from prover.pricing.errors import PreflightRefused
@@ -26,15 +26,6 @@ def utc_day(now: float) -> int:
 def today_refused(error: GatewayError) -> bool:
     """The gateway refused the request's day (a request signed before a UTC midnight)."""
     return error.code == "bad_request" and error.field == "today"
-
-
-class PreflightRefusedError(RequestRefusedError):
-    """The shared pre-flight refuses the request (the gateway would, before reservation): no
-    ticket is bound. `code` is the pre-flight's (`cost_exceeds_c_max`, `unknown_model`, …)."""
-
-    def __init__(self, refused: PreflightRefused) -> None:
-        super().__init__(str(refused), field=refused.field)
-        self.code = refused.reason.value
 
 
 def prepare_request(schedule: PriceSchedule, route: PriceRoute, body: bytes) -> Adjusted:

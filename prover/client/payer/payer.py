@@ -36,6 +36,7 @@ from prover.client.errors import (
     GatewayError,
     GatewayUnreachableError,
     InvalidGatewayReplyError,
+    RequestNotSent,
     RequestRefusedError,
 )
 from prover.client.payer.attempt import Attempt, bind, new_request, paid_headers, sign_header
@@ -50,7 +51,7 @@ from prover.client.payer.models import (
 from prover.client.payer.note_choice import NotePicker
 from prover.client.payer.ready_proofs import ProofKeeper
 from prover.client.payer.reply import ReplyCheck
-from prover.client.payer.retry import RequestNotSent, send_with_retries
+from prover.client.payer.retry import send_with_retries
 from prover.client.payer.settle import settle_in_flight, settle_note
 from prover.client.payer.stream import open_stream, relay_stream
 from prover.client.profile import ProviderPin

@@ -13,7 +13,7 @@ import asyncio
 
 import httpx
 
-from prover.client.errors import GatewayUnreachableError
+from prover.client.errors import GatewayUnreachableError, RequestNotSent
 from prover.client.payer.attempt import Attempt, paid_headers
 from prover.client.payer.models import gateway_error
 from prover.client.transport.errors import TransportError
@@ -21,10 +21,6 @@ from prover.client.transport.private import AsyncPrivateTransport
 from prover.wire import HEADER_RESPONSE
 
 RETRY_CODES = frozenset({"in_progress"})
-
-
-class RequestNotSent(GatewayUnreachableError):
-    """No attempt left the machine: the request never reached the gateway (ticket free)."""
 
 
 def _retry_worthy(reply: httpx.Response) -> bool:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from starlette.responses import JSONResponse
 
 from prover.chain.mirror.errors import MirrorRpcError
-from prover.client.errors import ChainUnreachableError, ChainViewError, ClientError
+from prover.client.errors import ChainUnreachableError, ChainViewError, ClientError, WhyNotError
 from prover.client.transport.errors import TransportError
 from prover.client.wallet import (
     InsufficientCreditError,
@@ -23,7 +23,6 @@ from prover.client.wallet import (
     NoteStatusError,
     WalletError,
 )
-from prover.client.why_not import WhyNotError
 from prover.errors import ZkCreditsError
 
 if TYPE_CHECKING:

@@ -9,10 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from prover.client.balance import BalanceReport, BalanceWarning, WarningSettings, balance_report
+from prover.client.errors import WhyNotError
 from prover.client.payer.models import utc_day
 from prover.client.profile import ProviderPin
 from prover.client.wallet import Wallet
-from prover.client.why_not import Timing, WhyNotError, why_no_note_can_pay
+from prover.client.why_not import Timing, why_no_note_can_pay
 
 
 @dataclass

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 
 from prover.attest.appraise import Appraisal
-from prover.client.tee_check import TeeRefusedError
+from prover.client.errors import TeeRefusedError
 from prover.logs import get_logger
 
 log = get_logger("zkcredits.client.proxy")

@@ -15,3 +15,11 @@ class SecretNotDepositedError(GatewayChainError):
 
 class SlashJobsMismatchError(GatewayChainError):
     """The slash-job file belongs to another chain or vault."""
+
+
+class VaultMismatchError(GatewayChainError):
+    """The gateway's settings or keys differ from what its vault pins (`field`: the first)."""
+
+
+class VaultUnreachableError(GatewayChainError):
+    """The RPC does not answer, or no CreditVault answers at the bundle's address."""

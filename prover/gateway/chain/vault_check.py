@@ -19,15 +19,7 @@ from prover.chain.vault import CreditVaultClient
 from prover.chain.vault_params import VaultParams
 from prover.crypto.babyjub import Point
 from prover.gateway.app.settings import GatewaySettings
-from prover.gateway.chain.errors import GatewayChainError
-
-
-class VaultMismatchError(GatewayChainError):
-    """The gateway's settings or keys differ from what its vault pins (`field`: the first)."""
-
-
-class VaultUnreachableError(GatewayChainError):
-    """The RPC does not answer, or no CreditVault answers at the bundle's address."""
+from prover.gateway.chain.errors import VaultMismatchError, VaultUnreachableError
 
 
 @dataclass(frozen=True)

@@ -21,14 +21,10 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from prover.gateway.embedded.app import create_embedded_upstream
-from prover.gateway.upstream.errors import UpstreamError
+from prover.gateway.embedded.errors import EmbeddedServerError
 from prover.toolchain.process import stop_process
 
 READY_PREFIX = "LISTENING "
-
-
-class EmbeddedServerError(UpstreamError):
-    """The embedded upstream process did not start (its stderr is in the message)."""
 
 
 def serve(host: str = "127.0.0.1", port: int = 0, *, overrun_tokens: int = 0) -> None:

@@ -34,12 +34,8 @@ from prover.attest.route import attestation_router
 from prover.chain.deploy.deployment_file import Deployment
 from prover.cli.main import app as cli
 from prover.client.discovery import connect_chain, discover
-from prover.client.tee_check import (
-    TeeRefusedError,
-    TeeSettings,
-    check_provider_tee,
-    expectation_for,
-)
+from prover.client.errors import TeeRefusedError
+from prover.client.tee_check import TeeSettings, check_provider_tee, expectation_for
 from prover.crypto import generate_secret_key
 from prover.toolchain.anvil import AnvilProcess, ChainInfo
 

@@ -32,15 +32,9 @@ from prover.attest.quote import parse_tdx_quote
 from prover.attest.registration import TeeRegistration
 from prover.attest.require import AttestationCache
 from prover.attest.route import attestation_router
-from prover.client.errors import ClientError
+from prover.client.errors import ClientError, TeeRefusedError
 from prover.client.profile import ProviderPin
-from prover.client.tee_check import (
-    TeeRefusedError,
-    TeeSettings,
-    check_provider_tee,
-    expectation_for,
-    tee_settings,
-)
+from prover.client.tee_check import TeeSettings, check_provider_tee, expectation_for, tee_settings
 from prover.client.wallet import ServiceParams
 from prover.crypto import Point, service_id
 from prover.wire.required import VkHashes

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from prover.client.errors import NoPayableNoteError
-from prover.client.wallet import NoteStatus
-from prover.client.why_not import (
+from prover.client.errors import (
     CheckpointPendingError,
     CreditExhaustedError,
     NoDepositError,
+    NoPayableNoteError,
     NotesExpiredError,
     TicketPendingError,
-    Timing,
-    checkpoint_wait_s,
-    day_date,
-    why_no_note_can_pay,
 )
+from prover.client.wallet import NoteStatus
+from prover.client.why_not import Timing, checkpoint_wait_s, day_date, why_no_note_can_pay
 
 from .notes import NOW, TODAY, make_note, make_service  # type: ignore[import-not-found]
 

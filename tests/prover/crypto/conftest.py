@@ -40,16 +40,10 @@ from prover.crypto import (
     verify,
     withdrawal_point,
 )
-from prover.crypto.errors import NotOnCurveError
+from prover.crypto.errors import MalformedTicketKeyError, NotOnCurveError
 from prover.crypto.generators import hash_to_curve
 from prover.crypto.request_hash import canonical_request, request_digest
-from prover.crypto.ticket_key import (
-    MalformedTicketKeyError,
-    TicketKey,
-    check_public_key,
-    verify_signature,
-    x_of_pk,
-)
+from prover.crypto.ticket_key import TicketKey, check_public_key, verify_signature, x_of_pk
 
 REPO = Path(__file__).resolve().parents[3]
 NODE_SCRIPT = REPO / "tests" / "vectors" / "crypto_reference.mjs"

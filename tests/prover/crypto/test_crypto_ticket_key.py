@@ -14,13 +14,13 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from prover.crypto import P, keccak256, poseidon
+from prover.crypto.errors import MalformedTicketKeyError
 from prover.crypto.tags import TAG_MSG
 from prover.crypto.ticket_key import (
     DOMAIN_KEY,
     ED25519_L,
     ED25519_Q,
     SMALL_ORDER_Y,
-    MalformedTicketKeyError,
     TicketKey,
     check_public_key,
     check_signature,

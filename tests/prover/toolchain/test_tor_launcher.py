@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from prover.toolchain.errors import ToolchainError
-from prover.toolchain.tor import TOR_BINARY, PrivateTorNetwork, TorStartError
+from prover.toolchain.errors import ToolchainError, TorStartError
+from prover.toolchain.tor import TOR_BINARY, PrivateTorNetwork
 from prover.toolchain.tor_config import TorNode, authority_line, torrc
 
 FAKE_FP = "A" * 40

@@ -7,8 +7,8 @@ import json
 import pytest
 from zkcredits_testing.devprovider import DEV_SCHEDULE
 
-from prover.client.errors import RequestRefusedError, TermsMismatchError
-from prover.client.payer.models import PreflightRefusedError, prepare_request
+from prover.client.errors import PreflightRefusedError, RequestRefusedError, TermsMismatchError
+from prover.client.payer.models import prepare_request
 from prover.client.profile import ProviderPin
 from prover.client.terms import matching_offer
 from prover.client.wallet import ServiceParams

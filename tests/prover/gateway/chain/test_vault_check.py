@@ -11,12 +11,8 @@ from web3 import Web3
 
 from prover.crypto.eddsa import public_key
 from prover.gateway.app.settings import GatewaySettings
-from prover.gateway.chain.vault_check import (
-    LocalKeys,
-    VaultMismatchError,
-    VaultUnreachableError,
-    check_against_vault,
-)
+from prover.gateway.chain.errors import VaultMismatchError, VaultUnreachableError
+from prover.gateway.chain.vault_check import LocalKeys, check_against_vault
 from prover.pricing.schedule import PriceSchedule
 from prover.wire.required import VkHashes
 

@@ -9,8 +9,8 @@ import psycopg
 import pytest
 
 from prover.errors import ZkCreditsError
-from prover.toolchain.errors import ToolchainError
-from prover.toolchain.postgres import PostgresInfo, PostgresProcess, PostgresStartError
+from prover.toolchain.errors import PostgresStartError, ToolchainError
+from prover.toolchain.postgres import PostgresInfo, PostgresProcess
 
 
 def _alive(pid: int) -> bool:
