@@ -7,6 +7,7 @@ gateway reply; `recovery` the walk of
 `GET /state/{nullifier}`; `transfer` export and import.
 """
 
+from prover.client.wallet.contents import WalletContents
 from prover.client.wallet.errors import (
     CorruptWalletError,
     ImportConflictError,
@@ -26,19 +27,12 @@ from prover.client.wallet.errors import (
     WalletNotFoundError,
     WrongPassphraseError,
 )
-from prover.client.wallet.models import (
-    DepositInfo,
-    Note,
-    NoteState,
-    NoteStatus,
-    ServiceParams,
-    StoredRequest,
-    Ticket,
-    WalletContents,
-)
+from prover.client.wallet.models import ServiceParams
+from prover.client.wallet.note import DepositInfo, Note, NoteState, NoteStatus
 from prover.client.wallet.recovery import FetchState, RecoveredNote, recover_note, restore_note
 from prover.client.wallet.replies import next_state, ticket_nullifier
 from prover.client.wallet.sealing import KdfParams
+from prover.client.wallet.ticket import StoredRequest, Ticket
 from prover.client.wallet.transfer import ImportReport
 from prover.client.wallet.wallet import Wallet
 

@@ -8,15 +8,10 @@ from __future__ import annotations
 
 from typing import Final
 
+from prover.client.wallet.contents import WalletContents
 from prover.client.wallet.errors import InvalidTransitionError, UnknownNoteError
-from prover.client.wallet.models import (
-    ZERO_HASH,
-    Note,
-    NoteStatus,
-    StoredRequest,
-    Ticket,
-    WalletContents,
-)
+from prover.client.wallet.models import ZERO_HASH
+from prover.client.wallet.note import Note, NoteStatus
 from prover.client.wallet.records import (
     CallCompleted,
     DepositRecorded,
@@ -29,6 +24,7 @@ from prover.client.wallet.records import (
     TicketAdopted,
     TicketKeyed,
 )
+from prover.client.wallet.ticket import StoredRequest, Ticket
 from prover.crypto import (
     L,
     TicketKey,

@@ -6,15 +6,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from prover.client.wallet.models import (
-    TICKET_LIMIT,
-    DepositInfo,
-    Note,
-    NoteState,
-    NoteStatus,
-    StoredRequest,
-    Ticket,
-)
+from prover.client.wallet.models import TICKET_LIMIT
+from prover.client.wallet.note import DepositInfo, Note, NoteState, NoteStatus
+from prover.client.wallet.ticket import StoredRequest, Ticket
 from prover.wire.fields import FieldElement, Hash32, RequestId
 from prover.wire.response import PaymentResponse
 

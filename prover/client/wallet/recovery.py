@@ -14,14 +14,8 @@ from collections.abc import Callable
 from pydantic import BaseModel, ConfigDict
 
 from prover.client.wallet.errors import WalletError
-from prover.client.wallet.models import (
-    TICKET_LIMIT,
-    DepositInfo,
-    Note,
-    NoteState,
-    NoteStatus,
-    ServiceParams,
-)
+from prover.client.wallet.models import TICKET_LIMIT, ServiceParams
+from prover.client.wallet.note import DepositInfo, Note, NoteState, NoteStatus
 from prover.client.wallet.replies import next_state, ticket_nullifier
 from prover.crypto import commit, genesis_opening, note_id
 from prover.crypto.field import require_canonical

@@ -8,7 +8,8 @@ pinned `server_pk` — so it never stores a state the server did not sign.
 from __future__ import annotations
 
 from prover.client.wallet.errors import InvalidReplyError
-from prover.client.wallet.models import ZERO_HASH, NoteState, ServiceParams
+from prover.client.wallet.models import ZERO_HASH, ServiceParams
+from prover.client.wallet.note import NoteState
 from prover.crypto import commit, eta, next_opening, nullifier, slope
 from prover.crypto.commitment import verify_state
 from prover.crypto.errors import CryptoError

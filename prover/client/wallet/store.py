@@ -18,6 +18,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from prover.client.wallet import ledger
+from prover.client.wallet.contents import WalletContents
 from prover.client.wallet.errors import (
     CorruptWalletError,
     WalletError,
@@ -35,7 +36,7 @@ from prover.client.wallet.journal import (
     seal_frame,
 )
 from prover.client.wallet.locks import WalletLock, lock_dir
-from prover.client.wallet.models import WALLET_FORMAT, WalletContents
+from prover.client.wallet.models import WALLET_FORMAT
 from prover.client.wallet.records import ENTRY, Entry, Record
 from prover.client.wallet.sealing import (
     FileKind,

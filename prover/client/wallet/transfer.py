@@ -19,9 +19,10 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from prover.client.wallet import ledger
+from prover.client.wallet.contents import WalletContents
 from prover.client.wallet.errors import ImportConflictError, UnknownNoteError
 from prover.client.wallet.ledger import merge_tickets
-from prover.client.wallet.models import Note, NoteStatus, WalletContents
+from prover.client.wallet.note import Note, NoteStatus
 from prover.client.wallet.records import NoteAdded, NoteReplaced, Record, TicketAdopted
 from prover.client.wallet.sealing import FileKind, KdfParams
 from prover.client.wallet.store import WalletStore, read_sealed, write_sealed

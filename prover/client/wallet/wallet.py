@@ -30,14 +30,8 @@ from prover.client.wallet.errors import (
     WalletClosedError,
 )
 from prover.client.wallet.locks import NoteLeases
-from prover.client.wallet.models import (
-    DepositInfo,
-    Note,
-    NoteState,
-    NoteStatus,
-    ServiceParams,
-    Ticket,
-)
+from prover.client.wallet.models import ServiceParams
+from prover.client.wallet.note import DepositInfo, Note, NoteState, NoteStatus
 from prover.client.wallet.records import (
     CallCompleted,
     DepositRecorded,
@@ -53,7 +47,8 @@ from prover.client.wallet.recovery import FetchState, walk
 from prover.client.wallet.replies import next_state
 from prover.client.wallet.sealing import KdfParams
 from prover.client.wallet.store import WalletStore
-from prover.client.wallet.tickets import fresh_note, new_ticket, refusal, request_for
+from prover.client.wallet.ticket import Ticket
+from prover.client.wallet.ticket_rules import fresh_note, new_ticket, refusal, request_for
 from prover.client.wallet.transfer import ImportReport, export_notes, import_notes
 from prover.crypto import RequestFields
 from prover.wire.fields import Hash32

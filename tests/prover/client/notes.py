@@ -19,7 +19,7 @@ from prover.client.wallet import (
     StoredRequest,
     Ticket,
 )
-from prover.client.wallet.tickets import fresh_note, new_ticket
+from prover.client.wallet.ticket_rules import fresh_note, new_ticket
 from prover.crypto import (
     Opening,
     RequestFields,

@@ -17,15 +17,10 @@ from prover.client.wallet.errors import (
     NoteStatusError,
     WalletError,
 )
-from prover.client.wallet.models import (
-    Note,
-    NoteState,
-    NoteStatus,
-    ServiceParams,
-    StoredRequest,
-    Ticket,
-)
+from prover.client.wallet.models import ServiceParams
+from prover.client.wallet.note import Note, NoteState, NoteStatus
 from prover.client.wallet.replies import ticket_nullifier
+from prover.client.wallet.ticket import StoredRequest, Ticket
 from prover.crypto import P, RequestFields, TicketKey, commit, genesis_opening, note_id
 
 
