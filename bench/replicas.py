@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from reference.timing import Timed, comparison_row, interleave, measure, sig
+from zkcredits_testing.postgres import PostgresProcess
 
 from prover.crypto.eddsa import public_key
 from prover.gateway.app.body_cache import BodyCache, ReplyBodies
@@ -32,7 +33,6 @@ from prover.gateway.policy.evidence import canonical
 from prover.gateway.policy.log import PenaltyLedger, PenaltyLog
 from prover.gateway.replicas import PostgresLease, PostgresPenaltyLog, PostgresReplyBodies, SharedDb
 from prover.gateway.store import NullifierStore, Reserved, StoredReply, open_store
-from prover.toolchain.postgres import PostgresProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "replicas.json"

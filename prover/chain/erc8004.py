@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -275,7 +274,3 @@ def measure_agent_registration_gas(
         set_agent_wallet=int(wallet_receipt["gasUsed"]),
         agent_uri_bytes=len(agent_uri.encode()),
     )
-
-
-def unix_now() -> int:
-    return int(time.time())

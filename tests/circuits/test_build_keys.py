@@ -11,6 +11,7 @@ from eth_abi import encode
 from eth_hash.auto import keccak
 from pyrevm import EVM
 from typer.testing import CliRunner
+from zkcredits_testing.sandbox_compile import compile_standalone
 
 from prover.circuits.artifacts import CircuitArtifacts
 from prover.circuits.atomic import atomic_write_bytes, atomic_write_with
@@ -19,7 +20,6 @@ from prover.circuits.errors import ArtifactError
 from prover.circuits.keys import ensure_dev_keys, load_vk
 from prover.circuits.manifest import PROVING_KEY_NAME, read_manifest
 from prover.circuits.prover import CircuitKeys, Prover
-from prover.circuits.sandbox_compile import compile_standalone
 from prover.cli.circuits import app
 from prover.toolchain.solc import compile_files
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
+from zkcredits_testing.sandbox_compile import compile_standalone
 
 from prover.circuits.artifacts import CircuitArtifacts
 from prover.circuits.ceremony import TRANSCRIPT, load_transcript, verify_ceremony
@@ -18,7 +19,6 @@ from prover.circuits.ceremony_turns import TURN_STATE, load_turn
 from prover.circuits.errors import CeremonyError
 from prover.circuits.manifest import read_manifest
 from prover.circuits.ptau import cached_ptau, ensure_ptau, import_ptau, verify_ptau
-from prover.circuits.sandbox_compile import compile_standalone
 from prover.circuits.snarkjs import run
 from prover.cli.circuits import app
 

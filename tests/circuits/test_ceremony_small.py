@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
+from zkcredits_testing.sandbox_compile import compile_standalone
 
 from prover.circuits.artifacts import CircuitArtifacts
 from prover.circuits.atomic import sha256_file
@@ -20,7 +21,6 @@ from prover.circuits.proof import snarkjs_to_calldata
 from prover.circuits.prover import CircuitKeys, Prover
 from prover.circuits.ptau import cached_ptau, ensure_ptau, power_for
 from prover.circuits.r1cs import read_r1cs_header
-from prover.circuits.sandbox_compile import compile_standalone
 from prover.circuits.snarkjs import (
     export_verification_key,
     groth16_prove,

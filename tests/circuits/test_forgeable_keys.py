@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from typer.testing import CliRunner
+from zkcredits_testing.sandbox_compile import compile_standalone
 
 from prover.circuits.artifacts import KEYS_DIR, CircuitArtifacts
 from prover.circuits.build import BuildDirs, CircuitBuild, build_circuit
@@ -17,7 +18,6 @@ from prover.circuits.keys import import_ceremony_keys
 from prover.circuits.manifest import read_manifest
 from prover.circuits.proof import Q
 from prover.circuits.ptau import ensure_ptau, ptau_path
-from prover.circuits.sandbox_compile import compile_standalone
 from prover.circuits.snarkjs import export_verification_key, groth16_verify, run
 from prover.circuits.vkey import parse_vk
 from prover.cli.circuits import app

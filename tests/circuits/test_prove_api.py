@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from zkcredits_testing.sandbox_compile import compile_standalone
 
 from prover.circuits.errors import (
     MalformedInputsError,
@@ -22,7 +23,6 @@ from prover.circuits.keys import ensure_dev_keys
 from prover.circuits.proof import P, Proof, Q, calldata_to_snarkjs, snarkjs_to_calldata
 from prover.circuits.prover import CircuitKeys, Prover
 from prover.circuits.r1cs import read_wtns
-from prover.circuits.sandbox_compile import compile_standalone
 from prover.circuits.snarkjs import groth16_verify, wtns_calculate
 
 FIXTURE = Path(__file__).parent / "fixtures" / "fixture.circom"

@@ -19,6 +19,7 @@ from eth_account import Account
 from typer.testing import CliRunner
 from web3 import Web3
 from zkcredits_testing.devkeys import anvil_account
+from zkcredits_testing.sandbox_compile import compile_standalone
 
 from prover.attest.registration import TeeRegistration
 from prover.chain.artifacts import artifact, vault_artifacts
@@ -48,7 +49,6 @@ from prover.chain.registration import (
 from prover.chain.sender import Sender
 from prover.circuits.atomic import sha256_file
 from prover.circuits.manifest import KeyManifest, write_manifest
-from prover.circuits.sandbox_compile import compile_standalone
 from prover.circuits.vkey import parse_vk
 from prover.cli.main import app as main_app
 from prover.crypto.babyjub import BASE8

@@ -15,13 +15,6 @@ def count_words(text: str) -> int:
     return len(text.split())
 
 
-def chunk_tokens(text: str) -> int:
-    """Tokens a streamed content fragment counts for: 0 if empty, else at least 1."""
-    if not text:
-        return 0
-    return max(1, count_words(text))
-
-
 def content_text(content: Any) -> str:
     """The text of a message `content`: a string, or a list of `{type: text, text}` parts."""
     if isinstance(content, str):

@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 from web3 import Web3
+from zkcredits_testing.tor import PrivateTorNetwork, TorNetworkInfo
+from zkcredits_testing.tor_control import TorControl
 
 from prover.client.transport.config import TransportSettings
 from prover.client.transport.errors import TransportError
@@ -25,8 +27,6 @@ from prover.client.transport.private import PrivateTransport
 from prover.client.transport.socks_auth import fresh_socks_credentials
 from prover.client.transport.web3_rpc import PrivateHTTPProvider
 from prover.toolchain.anvil import ChainInfo
-from prover.toolchain.tor import PrivateTorNetwork, TorNetworkInfo
-from prover.toolchain.tor_control import TorControl
 
 pytestmark = pytest.mark.slow
 

@@ -25,6 +25,7 @@ import psycopg
 import pytest
 from starlette.types import Message, Receive, Scope, Send
 from zkcredits_testing.devkeys import anvil_account
+from zkcredits_testing.postgres import PostgresProcess
 
 from prover.chain.vault import CreditVaultClient, NoteStatus
 from prover.circuits.inputs import NoteState
@@ -37,7 +38,6 @@ from prover.crypto.ticket_key import TicketKey
 from prover.gateway.bundle import bundle_from_deployment
 from prover.gateway.embedded import ThreadedServer, create_embedded_upstream
 from prover.gateway.policy.entry import PenaltyEntry, verify_log
-from prover.toolchain.postgres import PostgresProcess
 from prover.wire import PaymentResponse, decode_header, signed_payment
 from prover.wire import encode_header as encode
 

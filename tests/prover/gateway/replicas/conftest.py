@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from zkcredits_testing.postgres import PostgresInfo, PostgresProcess
 
 from prover.gateway.replicas import SharedDb
-from prover.toolchain.postgres import PostgresInfo, PostgresProcess
 
 IDENTITY = {"chain_id": "31337", "vault": "0x" + "ab" * 20, "server_pk": "1,2"}
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from zkcredits_testing.postgres import PostgresInfo, PostgresProcess
 
 from prover.gateway.store import NullifierStore, StoredReply, StoredSignature, open_store
-from prover.toolchain.postgres import PostgresInfo, PostgresProcess
 
 BACKENDS = ["sqlite", "postgresql"]
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from zkcredits_testing.postgres import PostgresInfo
 
 from prover.crypto.field import P
 from prover.crypto.rln import recover_secret
@@ -29,7 +30,6 @@ from prover.gateway.store import (
     WithdrawalRecorded,
     open_store,
 )
-from prover.toolchain.postgres import PostgresInfo
 
 REQ = 0xD16E57  # the request digest h (D5) the calls here are reserved for
 

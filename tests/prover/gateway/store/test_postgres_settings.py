@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from zkcredits_testing.postgres import PostgresProcess
 
 from prover.gateway.store import PostgresNullifierStore, StoreConfigError
-from prover.toolchain.postgres import PostgresProcess
 
 
 def test_a_server_running_without_fsync_is_refused() -> None:

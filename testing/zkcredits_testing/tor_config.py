@@ -1,4 +1,4 @@
-"""torrc files of the private Tor test network (`prover.toolchain.tor`), one function per role.
+"""torrc files of the private Tor test network (`zkcredits_testing.tor`), one function per role.
 
 Follows the Tor Project's chutney templates (TestingTorNetwork, fast voting, every flag voted),
 restricted to what an offline loopback network needs:

@@ -29,7 +29,8 @@ from types import TracebackType
 
 from pydantic import BaseModel, ConfigDict
 
-from prover.toolchain.errors import PostgresStartError, ToolchainError
+from prover.toolchain.errors import ToolchainError
+from zkcredits_testing.errors import PostgresStartError
 
 SUPERUSER = "zkcredits"
 """Name of the database superuser `initdb` creates (trust authentication)."""

@@ -1,6 +1,6 @@
 """A minimal Tor control-port client (control-spec v1): authenticate, send commands, read events.
 
-Enough for the private test network (`prover.toolchain.tor`): poll bootstrap progress, list
+Enough for the private test network (`zkcredits_testing.tor`): poll bootstrap progress, list
 circuits and streams, and subscribe to STREAM events to map each SOCKS request to its circuit.
 """
 
@@ -12,7 +12,7 @@ from types import TracebackType
 
 from pydantic import BaseModel, ConfigDict
 
-from prover.toolchain.errors import TorControlError
+from zkcredits_testing.errors import TorControlError
 
 
 class TorReply(BaseModel):

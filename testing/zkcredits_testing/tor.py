@@ -3,7 +3,7 @@
 `PrivateTorNetwork` starts 3 directory authorities, a few exit relays (exiting only to
 127.0.0.0/8) and one client with a SOCKS port, waits until the client has bootstrapped to 100 %
 (polling its control port), and stops every tor process by its PID, then removes the data dirs.
-Configuration: `prover.toolchain.tor_config`.
+Configuration: `zkcredits_testing.tor_config`.
 
 Root: tor runs as root without complaint beyond a log warning (it refuses nothing we use); we do
 not pass `User`, so every process runs as the current user and its PID is the one we hold.
@@ -24,9 +24,9 @@ from types import TracebackType
 
 from pydantic import BaseModel, ConfigDict
 
-from prover.toolchain.errors import TorControlError, TorStartError
-from prover.toolchain.tor_config import LOOPBACK, TorNode, authority_line, torrc
-from prover.toolchain.tor_control import TorControl
+from zkcredits_testing.errors import TorControlError, TorStartError
+from zkcredits_testing.tor_config import LOOPBACK, TorNode, authority_line, torrc
+from zkcredits_testing.tor_control import TorControl
 
 TOR_BINARY = Path("/usr/sbin/tor")
 TOR_GENCERT = Path("/usr/bin/tor-gencert")
