@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +13,6 @@ from prover.circuits.artifacts import (
     KEYS_DIR,
     CircuitArtifacts,
 )
-from prover.circuits.errors import ArtifactError
 from prover.circuits.keys import SetupResult, ensure_dev_keys, import_ceremony_keys, load_vk
 from prover.circuits.verifier_export import write_verifier
 
@@ -44,17 +42,10 @@ class CircuitBuild:
 
 
 def compile_circuit(name: str, dirs: BuildDirs) -> CircuitArtifacts:
-    """Compile through the circuits engineer's `prover.circuits.compiler` (circom2 --O2)."""
-    try:
-        compiler = importlib.import_module("prover.circuits.compiler")
-    except ModuleNotFoundError as exc:
-        raise ArtifactError(
-            "prover.circuits.compiler is missing: circuits cannot be compiled yet", field=name
-        ) from exc
-    compile_fn = getattr(compiler, "compile_circuit", None)
-    if compile_fn is None:
-        raise ArtifactError("prover.circuits.compiler has no compile_circuit()", field=name)
-    compile_fn(name, dirs.circuits)
+    """Compile one instance with `prover.circuits.compiler` (circom2 --O2)."""
+    from prover.circuits.compiler import compile_circuit as compile_instance
+
+    compile_instance(name, dirs.circuits)
     return CircuitArtifacts.built(name, dirs.circuits)
 
 

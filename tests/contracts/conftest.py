@@ -189,7 +189,7 @@ def eth_vault(deploy_vault: Callable[..., CreditVaultClient]) -> CreditVaultClie
 @pytest.fixture(scope="session")
 def proofs() -> Any:
     """Withdraw/slash proofs from the real circuits/withdraw.circom and slash.circom (dev keys
-    made once per session); stand-ins only if those sources are missing (vault_proofs.py)."""
+    made once per session, `zkcredits_testing.vault_proofs`)."""
     from zkcredits_testing.vault_proofs import proof_source
 
     return proof_source()
