@@ -3,7 +3,7 @@
 For each call: refuse an over-cap request before anything else; fetch the gateway's 402 terms
 once and check them against the pinned vault values; wait a fresh random pre-send delay; lease a
 payable note AT RANDOM (preferring notes whose next proof is ready); if a request is still in
-flight on it, resend that first (`payer_settle`); journal the request on the note's ticket
+flight on it, resend that first (`settle`); journal the request on the note's ticket
 BEFORE it is sent; take the ticket's proof (made ahead of time by `ProofKeeper`, or now), sign
 the request with the ticket's one-time key and send it with `PAYMENT-SIGNATURE` through the
 private transport; then `complete_call` (the wallet verifies `σ_new` and `E_new`) and check the
@@ -17,9 +17,9 @@ timeout or lost reply is retried with the SAME bytes; an unknown outcome leaves 
 flight. A penalty halts the note and surfaces the evidence hash. Streamed replies are relayed
 event by event; the payment comes in the final `payment-response` event.
 
-The pieces: `payer_notes` (note choice), `payer_attempt` (journalling, proof, header),
-`payer_retry` (resending the same bytes), `payer_reply` (checking the answer), `payer_settle`
-(requests left in flight), `payer_stream` (relaying a stream), `payer_models` (what comes back).
+The pieces: `note_choice` (note choice), `attempt` (journalling, proof, header),
+`retry` (resending the same bytes), `reply` (checking the answer), `settle`
+(requests left in flight), `stream` (relaying a stream), `models` (what comes back).
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ class Payer:
     async def send(
         self, attempt: Attempt, method: str, target: str, body: bytes, ctype: str | None
     ) -> httpx.Response:
-        """Send the request in flight; retry the SAME bytes (see `payer_retry`). Nothing sent at
+        """Send the request in flight; retry the SAME bytes (see `retry`). Nothing sent at
         all: the request is released (the ticket stays free) and the error raised."""
         try:
             return await send_with_retries(
