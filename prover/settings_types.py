@@ -64,7 +64,7 @@ class SettingsValueError(ZkCreditsError):
     def __init__(self, message: str, *, variable: str, field: str) -> None:
         super().__init__(message)
         self.variable = variable
-        self.field = field
+        self.field: str | None = field
 
 
 def env_name(cls: type[BaseSettings], field: str) -> str:

@@ -25,14 +25,15 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from prover.gateway.app.config_file import ConfigFileSource, config_file_values
-from prover.gateway.app.errors import GatewayConfigError
+from prover.gateway.app.errors import GatewayConfigError, GatewaySettingError
 from prover.gateway.app.settings import GatewaySettings
 from prover.gateway.bundle import TERM_FIELDS, GatewayBundle
+from prover.settings_types import LOCAL_CHAIN_IDS as LOCAL_CHAIN_IDS  # re-export
+from prover.settings_types import FinalitySetting, confirmations_of
 
 ENV_PREFIX: Final = "ZKCREDITS_GATEWAY_"
 EMBEDDED: Final = "embedded"
 DEFAULT_COMPONENTS: Final = "prover.gateway.chain.components:components"
-LOCAL_CHAIN_IDS: Final = frozenset({31337, 1337})
 _PATH_FIELDS: Final = ("deployment", "data_dir", "server_key_file", "slasher_key_file")
 
 
@@ -58,7 +59,7 @@ class ServeSettings(BaseSettings):
     metrics_host: str = "127.0.0.1"
     metrics_port: int | None = Field(default=None, ge=0, le=65535)
     """Prometheus `/metrics` on its own listener; none unless set."""
-    finality: str = "auto"
+    finality: FinalitySetting = "auto"
     """`auto` (0 confirmations on 31337/1337, the node's `finalized` tag elsewhere),
     `finalized`, or a number of confirmations."""
     rpc_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
@@ -80,14 +81,6 @@ class ServeSettings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, ConfigFileSource(settings_cls))
-
-    @field_validator("finality")
-    @classmethod
-    def _finality(cls, value: str) -> str:
-        text = value.strip().lower()
-        if text in ("auto", "finalized") or (text.isdigit() and int(text) <= 10_000):
-            return text
-        raise ValueError("must be auto, finalized or a number of confirmations (0-10000)")
 
     @field_validator("upstream")
     @classmethod
@@ -123,12 +116,8 @@ class ServeSettings(BaseSettings):
         return value
 
     def confirmations(self, chain_id: int) -> int | None:
-        """Confirmations to wait, or None for the node's `finalized` tag."""
-        if self.finality == "finalized":
-            return None
-        if self.finality == "auto":
-            return 0 if chain_id in LOCAL_CHAIN_IDS else None
-        return int(self.finality)
+        """Confirmations to wait, or None for the node's `finalized` tag (`confirmations_of`)."""
+        return confirmations_of(self.finality, chain_id)
 
 
 def operator_fields() -> frozenset[str]:
@@ -186,6 +175,8 @@ def _one_line(
     message = str(error["msg"]).removeprefix("Value error, ")
     given = error.get("input")
     shown = "" if isinstance(given, dict) or given is None else f" (got {given!r})"
+    if where == ENV_PREFIX + field.upper():  # a malformed variable: a bad setting (exit 2)
+        return GatewaySettingError(f"{where}: {message}{shown}", variable=where, field=field)
     return GatewayConfigError(f"{where}: {message}{shown}", field=field)
 
 
