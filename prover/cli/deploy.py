@@ -7,7 +7,6 @@ environment variable `ZKCREDITS_DEPLOYER_KEY`.
 from __future__ import annotations
 
 import json
-import os
 import stat
 from pathlib import Path
 from typing import Annotated
@@ -25,6 +24,7 @@ from prover.chain.erc8004 import registry_contract
 from prover.chain.registration import check_registration_against_vault, parse_data_uri
 from prover.chain.sender import load_account
 from prover.circuits.artifacts import GENERATED_DIR, KEYS_DIR
+from prover.cli.operator_settings import operator_key
 from prover.errors import ZkCreditsError
 from prover.gateway.bundle import check_rpc_hint
 from prover.gateway.bundle import write_gateway_bundle as write_bundle
@@ -82,8 +82,9 @@ def _read_key(path: Path | None, env: str, what: str, *, required: bool) -> Loca
         if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
             console.print(f"[yellow]warning: {path} is readable by other users (chmod 600 it)")
         return load_account(path.read_text())
-    if os.environ.get(env):
-        return load_account(os.environ[env])
+    value = operator_key(env)  # `OperatorKeySettings`
+    if value:
+        return load_account(value)
     if required:
         raise DeployerKeyError(
             f"no {what} key: pass --key-file PATH or set {env} (never the key itself as an "
