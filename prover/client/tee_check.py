@@ -49,14 +49,18 @@ class TeeSettings(BaseSettings):
     """`ZKCREDITS_TEE_REQUIRE`, `_ACCEPTED_TCB_STATUSES` (JSON list), `_REFUSED_ADVISORIES`,
     `_RECHECK_SECONDS`, `_ALLOW_PLAIN_HTTP`."""
 
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, extra="ignore", frozen=True, use_attribute_docstrings=True
+    )
 
     require: bool = False
     """Require an attested gateway of every provider (as `--require-tee` does for one)."""
     accepted_tcb_statuses: frozenset[TcbStatus] = Field(
         default=frozenset({"UpToDate"}), min_length=1
     )
+    """TCB statuses of a TDX quote the client accepts (JSON list)."""
     refused_advisories: frozenset[str] = frozenset()
+    """Intel advisories the client refuses (JSON list)."""
     recheck_seconds: float = Field(default=300.0, ge=0, le=86_400)
     """How often the prover service fetches the attestation again before a paid call (a changed
     document, or expired collateral, is appraised again; an unchanged one is not)."""
