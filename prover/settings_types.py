@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from typing import Annotated, Any, Final, TypeVar
 
-from pydantic import BeforeValidator, ValidationError
+from pydantic import BeforeValidator, SecretStr, ValidationError
 from pydantic_settings import BaseSettings
 
 from prover.errors import ZkCreditsError
@@ -54,6 +54,26 @@ def confirmations_of(finality: str, chain_id: int) -> int | None:
     if text == "auto":
         return 0 if chain_id in LOCAL_CHAIN_IDS else None
     return int(text)
+
+
+def _hex_key(value: object) -> object:
+    """A chain key: 32 bytes of hex, `0x` optional, surrounding space ignored; empty = unset."""
+    text = value.get_secret_value() if isinstance(value, SecretStr) else value
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        raise ValueError("must be 32 bytes of hex (a chain key)")
+    text = text.strip()
+    if not text:
+        return None
+    body = text[2:] if text[:2].lower() == "0x" else text
+    if len(body) != 64 or any(c not in "0123456789abcdefABCDEF" for c in body):
+        raise ValueError("must be 32 bytes of hex (a chain key)")  # the value is never shown
+    return SecretStr("0x" + body)
+
+
+HexKeySetting = Annotated[SecretStr | None, BeforeValidator(_hex_key)]
+"""A secp256k1 private key given as hex (`0x` optional); shown nowhere, checked at start-up."""
 
 
 class SettingsValueError(ZkCreditsError):

@@ -24,6 +24,7 @@ from prover.chain.erc8004 import registry_contract
 from prover.chain.registration import check_registration_against_vault, parse_data_uri
 from prover.chain.sender import load_account
 from prover.circuits.artifacts import GENERATED_DIR, KEYS_DIR
+from prover.cli.errors import exit_code
 from prover.cli.operator_settings import operator_key
 from prover.errors import ZkCreditsError
 from prover.gateway.bundle import check_rpc_hint
@@ -152,7 +153,7 @@ def run(
         )
     except ZkCreditsError as exc:
         console.print(f"[red]deploy failed:[/] {exc}")
-        raise typer.Exit(1) from exc
+        raise typer.Exit(exit_code(exc)) from exc
     console.print(f"[green]•[/] wrote the gateway bundle {bundle}")
     if result.setup == "dev-single-party":
         console.print("[yellow]DEV SETUP: single-party keys, for this local chain only")

@@ -10,7 +10,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from prover.settings_types import env_name, load_settings
+from prover.settings_types import HexKeySetting, env_name, load_settings
 
 
 class OperatorKeySettings(BaseSettings):
@@ -19,21 +19,21 @@ class OperatorKeySettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ZKCREDITS_", extra="ignore", frozen=True)
 
-    deployer_key: SecretStr | None = Field(
+    deployer_key: HexKeySetting = Field(
         default=None,
         repr=False,
         description="The deployer's hex chain key (`deploy run`; the agent owner's for "
         "`gateway attest --publish`).",
     )
-    agent_wallet_key: SecretStr | None = Field(
+    agent_wallet_key: HexKeySetting = Field(
         default=None,
         repr=False,
         description="Key of the agent wallet `deploy run` proves (else the deployer's).",
     )
-    treasury_key: SecretStr | None = Field(
+    treasury_key: HexKeySetting = Field(
         default=None, repr=False, description="The treasury's hex chain key (`provider collect`)."
     )
-    validator_key: SecretStr | None = Field(
+    validator_key: HexKeySetting = Field(
         default=None, repr=False, description="The validator's hex chain key (`validator run`)."
     )
 

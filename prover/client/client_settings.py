@@ -13,7 +13,7 @@ from typing import Final
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from prover.settings_types import FinalitySetting, env_name, load_settings
+from prover.settings_types import FinalitySetting, HexKeySetting, env_name, load_settings
 
 DEFAULT_WALLET: Final = Path.home() / ".zkcredits" / "wallet.zkw"
 DEFAULT_CONFIRMATIONS: Final = "12"
@@ -39,7 +39,7 @@ class ClientSettings(BaseSettings):
         description="The export file's passphrase (else `--export-passphrase-file`, else the "
         "wallet's).",
     )
-    client_key: SecretStr | None = Field(
+    client_key: HexKeySetting = Field(
         default=None,
         repr=False,
         description="The user's hex chain key for deposits and withdrawals (else `--key-file`).",
