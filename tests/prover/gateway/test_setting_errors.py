@@ -25,7 +25,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
         ("ZKCREDITS_GATEWAY_FINALITY", "soon"),
         ("ZKCREDITS_GATEWAY_PORT", "x"),
         ("ZKCREDITS_GATEWAY_STORE", "mysql://db/x"),
-    ],  # fmt: skip
+    ],
 )
 def test_a_malformed_gateway_variable_is_exit_2_naming_it(
     variable: str,
