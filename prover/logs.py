@@ -27,7 +27,7 @@ from pydantic import ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from structlog.typing import EventDict, Processor, WrappedLogger
 
-from prover.errors import ZkCreditsError
+from prover.settings_types import SettingsValueError
 
 LogFormat = Literal["console", "json"]
 LogLevel = Literal["debug", "info", "warning", "error", "critical"]
@@ -41,12 +41,12 @@ _JS_SAFE_INT = 1 << 53
 _HEAD = ("timestamp", "level", "logger", "event")
 
 
-class LogConfigError(ZkCreditsError):
-    """A logging setting is invalid (`field` names it: `format` or `level`)."""
+class LogConfigError(SettingsValueError):
+    """A logging setting is invalid (`field` names it: `format` or `level`); a bad setting, so
+    exit status 2 on the command line."""
 
     def __init__(self, message: str, *, field: str) -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, variable=f"{ENV_PREFIX}{field.upper()}", field=field)
 
 
 class LogSettings(BaseSettings):

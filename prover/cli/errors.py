@@ -22,6 +22,7 @@ from typing import Any, Final, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from prover.errors import ZkCreditsError
 from prover.settings_types import SettingsValueError
@@ -59,7 +60,7 @@ def report_error(exc: ZkCreditsError, *, as_json: bool = False) -> None:
         typer.echo(json.dumps(error_body(exc)))
         return
     line = " ".join(str(exc).split())  # one line, even for a multi-line library message
-    Console(stderr=True, soft_wrap=True).print(f"[red]error:[/] {line}", highlight=False)
+    Console(stderr=True, soft_wrap=True).print(f"[red]error:[/] {escape(line)}", highlight=False)
 
 
 def exit_code(exc: ZkCreditsError) -> int:

@@ -26,6 +26,8 @@ from prover.attest.policy import TcbPolicy, TcbStatus
 from prover.attest.require import AttestationCache, require_tee
 from prover.client.client_errors import ClientError
 from prover.client.profile import ProviderPin
+from prover.errors import ZkCreditsError
+from prover.settings_types import SettingsValueError
 
 ENV_PREFIX = "ZKCREDITS_TEE_"
 
@@ -43,6 +45,17 @@ class TeeRefusedError(ClientError):
         self.check = check
         self.retryable = retryable
         """The document could not be fetched (network): nothing was judged yet."""
+
+
+class TeeSettingError(ClientError, SettingsValueError):
+    """A `ZKCREDITS_TEE_*` variable holds a malformed value (exit status 2 on the command line)."""
+
+    code = "bad_setting"
+
+    def __init__(self, message: str, *, variable: str, field: str) -> None:
+        ZkCreditsError.__init__(self, message)
+        self.variable = variable
+        self.field = field
 
 
 class TeeSettings(BaseSettings):
@@ -84,7 +97,10 @@ def tee_settings(**given: Any) -> TeeSettings:
     except ValidationError as exc:
         error = exc.errors()[0]
         name = str(error["loc"][0]) if error["loc"] else "settings"
-        raise ClientError(f"{ENV_PREFIX}{name.upper()}: {error['msg']}", field=name) from None
+        variable = f"{ENV_PREFIX}{name.upper()}"
+        raise TeeSettingError(
+            f"{variable}: {error['msg']}", variable=variable, field=name
+        ) from None
 
 
 def expectation_for(pin: ProviderPin, policy: TcbPolicy | None = None) -> Expectation:

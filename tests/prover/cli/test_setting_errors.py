@@ -121,3 +121,33 @@ def test_a_malformed_treasury_key_is_a_named_setting_error(monkeypatch: pytest.M
         _treasury_key(None)
     assert info.value.variable == "ZKCREDITS_TREASURY_KEY"
     assert "ZKCREDITS_TREASURY_KEY" in str(info.value) and BAD_KEY not in str(info.value)
+
+
+def test_a_malformed_tee_variable_is_a_named_setting_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from prover.client.tee_check import tee_settings
+
+    monkeypatch.setenv("ZKCREDITS_TEE_RECHECK_SECONDS", "-1")
+    with pytest.raises(SettingsValueError) as info:
+        tee_settings()
+    assert info.value.variable == "ZKCREDITS_TEE_RECHECK_SECONDS"
+    assert str(info.value).startswith("ZKCREDITS_TEE_RECHECK_SECONDS:")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"), [("ZKCREDITS_LOG_FORMAT", "xml"), ("ZKCREDITS_WARN_LOW_CALLS", "x")]
+)
+def test_a_malformed_shared_client_variable_is_exit_2_naming_it(
+    variable: str,
+    value: str,
+    wallet: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(variable, value)
+    args = ["client", "serve", "--wallet", str(wallet)]
+    if variable == "ZKCREDITS_WARN_LOW_CALLS":
+        args = ["client", "balance", "--wallet", str(wallet)]
+    code, _, err = _run(args, capsys)
+    assert code == 2 and _one_line(err).startswith(f"error: {variable}:")

@@ -63,3 +63,19 @@ def test_the_gateway_reads_the_shared_finality_values_from_its_variable(
     monkeypatch.setenv("ZKCREDITS_GATEWAY_FINALITY", value)
     serve = load_serve_settings({"deployment": bundle_file, "upstream": "embedded"}, None)
     assert serve.confirmations(31337) == depth
+
+
+def test_a_malformed_upstream_variable_is_exit_2_and_its_brackets_print_as_text(
+    bundle_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setenv("ZKCREDITS_UPSTREAM_BASE_URL", "ftp://x")
+    args = ["gateway", "serve", "--deployment", str(bundle_file), "--data-dir",
+            str(tmp_path / "data")]  # fmt: skip
+    code = main(args)
+    out = capsys.readouterr()
+    lines = [line for line in out.err.splitlines() if line.strip()]
+    assert "Traceback" not in out.err + out.out and len(lines) == 1, out.err
+    assert code == 2
+    assert lines[0].startswith("error: ZKCREDITS_UPSTREAM_BASE_URL:")
+    assert "http(s)://host[:port][/prefix]" in lines[0]  # rich markup would have eaten it
