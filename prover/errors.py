@@ -19,9 +19,20 @@ class ZkCreditsError(Exception):
             self.field = field
 
 
-class LogConfigError(ZkCreditsError):
-    """A logging setting is invalid (`field` names it: `format` or `level`)."""
+class SettingsValueError(ZkCreditsError):
+    """A setting holds a malformed value; `variable` names where it came from."""
+
+    code = "bad_setting"
+
+    def __init__(self, message: str, *, variable: str, field: str) -> None:
+        super().__init__(message)
+        self.variable = variable
+        self.field: str | None = field
+
+
+class LogConfigError(SettingsValueError):
+    """A logging setting is invalid (`field` names it: `format` or `level`); a bad setting, so
+    exit status 2 on the command line."""
 
     def __init__(self, message: str, *, field: str) -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, variable=f"ZKCREDITS_LOG_{field.upper()}", field=field)

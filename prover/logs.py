@@ -44,10 +44,14 @@ _HEAD = ("timestamp", "level", "logger", "event")
 class LogSettings(BaseSettings):
     """`ZKCREDITS_LOG_FORMAT` and `ZKCREDITS_LOG_LEVEL` (case-insensitive values)."""
 
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, extra="ignore", frozen=True, use_attribute_docstrings=True
+    )
 
     format: LogFormat = "console"
+    """`console` (aligned text) or `json` (one object per line)."""
     level: LogLevel = "info"
+    """Lowest level logged."""
 
     @field_validator("format", "level", mode="before")
     @classmethod

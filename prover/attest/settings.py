@@ -19,22 +19,36 @@ class ValidatorSettings(BaseSettings):
     """Everything `zkcredits validator run` needs besides its signing key (a key file, or
     `ZKCREDITS_VALIDATOR_KEY`; never an argument)."""
 
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, extra="ignore", frozen=True, use_attribute_docstrings=True
+    )
 
     rpc_url: str = Field(pattern=r"^https?://")
+    """Chain JSON-RPC URL (`--rpc-url` wins)."""
     validation_registry: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$")
+    """Address of the ERC-8004 Validation Registry."""
     identity_registry: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$")
+    """Address of the ERC-8004 Identity Registry."""
     state_file: Path = Path("validator-state.json")
+    """Where the validator records the requests it answered."""
     start_block: int = Field(default=0, ge=0)
+    """First block scanned for validation requests."""
     poll_seconds: float = Field(default=5.0, gt=0, le=3600)
+    """How often the chain is scanned."""
     confirmations: int = Field(default=0, ge=0, le=1000)
+    """Confirmations before a request is answered."""
     max_fetch_attempts: int = Field(default=5, ge=1, le=1000)
+    """Attempts to fetch an attestation document before answering it failed."""
     tag: str = Field(default=DEFAULT_TAG, min_length=1, max_length=64)
+    """Tag of the validation responses it writes."""
     accepted_tcb_statuses: frozenset[TcbStatus] = Field(
         default=frozenset({"UpToDate"}), min_length=1
     )
+    """TCB statuses the validator accepts (JSON list)."""
     refused_advisories: frozenset[str] = frozenset()
+    """Intel advisories the validator refuses (JSON list)."""
     allow_private_hosts: bool = False
+    """Fetch attestation documents from private addresses (local development only)."""
 
     def validator_config(self) -> ValidatorConfig:
         return ValidatorConfig(

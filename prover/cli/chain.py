@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import time
 from pathlib import Path
@@ -13,13 +12,22 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from prover.cli.operator_settings import DevChainSettings
+from prover.settings_types import load_settings
 from prover.toolchain.anvil import AnvilProcess, ChainInfo, rpc_call, stop_detached
 from prover.toolchain.errors import ToolchainError
 from prover.toolchain.paths import BUILD_DIR
 
 app = typer.Typer(no_args_is_help=True)
 console = Console(stderr=True, soft_wrap=True)
-STATE_FILE = Path(os.environ.get("ZKCREDITS_CHAIN_STATE", BUILD_DIR / "chain" / "anvil.json"))
+
+
+def state_file() -> Path:
+    """`$ZKCREDITS_CHAIN_STATE` (`DevChainSettings`), else `build/chain/anvil.json`."""
+    chosen = load_settings(DevChainSettings).chain_state
+    return chosen if chosen is not None else BUILD_DIR / "chain" / "anvil.json"
+
+
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable info.")]
 
 
@@ -30,8 +38,9 @@ def _write_state(info: ChainInfo, path: Path) -> None:
     tmp.replace(path)
 
 
-def read_state(path: Path = STATE_FILE) -> ChainInfo | None:
+def read_state(path: Path | None = None) -> ChainInfo | None:
     """The detached chain recorded by `chain up --detach`, if any."""
+    path = state_file() if path is None else path
     if not path.exists():
         return None
     try:
@@ -53,14 +62,14 @@ def up(
     if existing is not None and _answers(existing):
         console.print(f"[red]a chain is already running: {existing.rpc_url} (pid {existing.pid})")
         raise typer.Exit(1)
-    anvil = AnvilProcess(block_time=block_time, log_path=STATE_FILE.with_suffix(".log"))
+    anvil = AnvilProcess(block_time=block_time, log_path=state_file().with_suffix(".log"))
     try:
         with console.status("starting Anvil"):
             info = anvil.start()
     except ToolchainError as exc:
         console.print(f"[red]{exc}")
         raise typer.Exit(1) from exc
-    _write_state(info, STATE_FILE)
+    _write_state(info, state_file())
     if json_output:
         typer.echo(info.model_dump_json())
     else:
@@ -83,7 +92,7 @@ def up(
         pass
     finally:
         anvil.stop()
-        STATE_FILE.unlink(missing_ok=True)
+        state_file().unlink(missing_ok=True)
         console.print("chain stopped")
 
 
@@ -92,10 +101,10 @@ def down() -> None:
     """Stop the chain started by `chain up --detach`, by its PID."""
     info = read_state()
     if info is None:
-        console.print("no chain recorded in " + str(STATE_FILE))
+        console.print("no chain recorded in " + str(state_file()))
         raise typer.Exit(1)
     stopped = stop_detached(info.pid)
-    STATE_FILE.unlink(missing_ok=True)
+    state_file().unlink(missing_ok=True)
     console.print(f"chain (pid {info.pid}) " + ("stopped" if stopped else "was not running"))
 
 

@@ -71,7 +71,7 @@ def init(
     """Create the wallet (or open it) and pin a provider discovered through ERC-8004."""
     from prover.client.discovery import connect_chain, discover
     from prover.client.keyring import Keyring, ensure_provider_keys
-    from prover.client.session import default_confirmations
+    from prover.client.session import client_confirmations
     from prover.client.tee_check import check_provider_tee, tee_settings
     from prover.client.transport.private import PrivateTransport
 
@@ -96,7 +96,7 @@ def init(
             step(f"discovering agent {agent_id} and checking it against its vault")
             keyring = Keyring.from_settings()
             w3 = connect_chain(profile.rpc_url)
-            confirmations = default_confirmations()
+            confirmations = client_confirmations(int(w3.eth.chain_id))
             pinned = discover(
                 w3, identity_registry, agent_id, keyring=keyring, confirmations=confirmations
             )

@@ -18,6 +18,8 @@ import typer
 from rich.console import Console
 
 from prover.cli.errors import domain_errors
+from prover.client.client_settings import DEFAULT_WALLET as DEFAULT_WALLET  # re-export
+from prover.client.client_settings import client_settings
 from prover.client.errors import ClientError
 from prover.client.passphrase import read_passphrase
 from prover.client.profile import ClientProfile, ProviderPin
@@ -29,8 +31,23 @@ if TYPE_CHECKING:
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False)
 err = Console(stderr=True, soft_wrap=True)
 
+
+def _wallet(ctx: typer.Context, param: typer.CallbackParam, value: Path) -> Path:
+    """`--wallet`, else `$ZKCREDITS_WALLET` (`ClientSettings`), else the default file."""
+    from typer._click.core import ParameterSource
+
+    if param.name is not None and ctx.get_parameter_source(param.name) is ParameterSource.DEFAULT:
+        return client_settings().wallet
+    return value
+
+
 WalletOpt = Annotated[
-    Path, typer.Option("--wallet", envvar="ZKCREDITS_WALLET", help="Wallet file.")
+    Path,
+    typer.Option(
+        "--wallet",
+        callback=_wallet,
+        help="Wallet file (else $ZKCREDITS_WALLET, else ~/.zkcredits/wallet.zkw).",
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 PassOpt = Annotated[
@@ -41,7 +58,6 @@ KeyOpt = Annotated[
 ]
 RpcOpt = Annotated[str | None, typer.Option(help="Chain JSON-RPC URL (default: from init).")]
 SidOpt = Annotated[str | None, typer.Option(help="Service id of the provider (if several).")]
-DEFAULT_WALLET = Path.home() / ".zkcredits" / "wallet.zkw"
 
 errors = domain_errors
 """`with errors(as_json):` one error line (or JSON object) and exit status 1."""

@@ -119,7 +119,7 @@ def _serve(
     from prover.client.service.ledger import ProxyLedger
     from prover.client.service.reachability import GatewayGate, gateway_probe
     from prover.client.service.run import server
-    from prover.client.session import default_confirmations
+    from prover.client.session import client_confirmations
     from prover.client.why_not import Timing
     from prover.logs import get_logger
 
@@ -133,7 +133,8 @@ def _serve(
             retry_wait_s=settings.send_retry_wait_s,
             service=True,  # a proof pool and ready proofs: no proving on a call's path
         )
-        ledger = ProxyLedger(session.wallet, pin, Timing.of(pin, default_confirmations()))
+        depth = client_confirmations(pin.service.chain_id)
+        ledger = ProxyLedger(session.wallet, pin, Timing.of(pin, depth))
         probe = gateway_probe(payer.transport, pin, settings.probe_timeout_s)
         gate = GatewayGate(probe, pin.gateway_url, on_back=payer.settle_pending)
         tee = _tee_gate(pin)

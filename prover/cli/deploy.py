@@ -7,7 +7,6 @@ environment variable `ZKCREDITS_DEPLOYER_KEY`.
 from __future__ import annotations
 
 import json
-import os
 import stat
 from pathlib import Path
 from typing import Annotated
@@ -25,6 +24,8 @@ from prover.chain.erc8004 import registry_contract
 from prover.chain.registration import check_registration_against_vault, parse_data_uri
 from prover.chain.sender import load_account
 from prover.circuits.artifacts import GENERATED_DIR, KEYS_DIR
+from prover.cli.errors import exit_code
+from prover.cli.operator_settings import operator_key
 from prover.errors import ZkCreditsError
 from prover.gateway.bundle import check_rpc_hint
 from prover.gateway.bundle import write_gateway_bundle as write_bundle
@@ -82,8 +83,9 @@ def _read_key(path: Path | None, env: str, what: str, *, required: bool) -> Loca
         if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
             console.print(f"[yellow]warning: {path} is readable by other users (chmod 600 it)")
         return load_account(path.read_text())
-    if os.environ.get(env):
-        return load_account(os.environ[env])
+    value = operator_key(env)  # `OperatorKeySettings`
+    if value:
+        return load_account(value)
     if required:
         raise DeployerKeyError(
             f"no {what} key: pass --key-file PATH or set {env} (never the key itself as an "
@@ -151,7 +153,7 @@ def run(
         )
     except ZkCreditsError as exc:
         console.print(f"[red]deploy failed:[/] {exc}")
-        raise typer.Exit(1) from exc
+        raise typer.Exit(exit_code(exc)) from exc
     console.print(f"[green]•[/] wrote the gateway bundle {bundle}")
     if result.setup == "dev-single-party":
         console.print("[yellow]DEV SETUP: single-party keys, for this local chain only")

@@ -4,7 +4,8 @@
 - 1 (`EXIT_DOMAIN`): a deliberate, named refusal or failure (`ZkCreditsError`), or work left
   undone that the command names (e.g. `client recover` with tickets still pending).
 - 2 (`EXIT_USAGE`): the command line itself is wrong (unknown option, missing or malformed
-  argument): click/typer's usage errors.
+  argument): click/typer's usage errors; and a setting with a malformed value
+  (`prover.settings_types.SettingsValueError`, naming its `ZKCREDITS_*` variable).
 
 A command wraps its body in `domain_errors(as_json)`: a `ZkCreditsError` becomes one line on stderr
 (`error: …`), or one JSON object `{"error": {type, code, message, field}}` on stdout with `--json`,
@@ -21,8 +22,9 @@ from typing import Any, Final, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
-from prover.errors import ZkCreditsError
+from prover.errors import SettingsValueError, ZkCreditsError
 
 EXIT_OK: Final = 0
 EXIT_DOMAIN: Final = 1
@@ -53,13 +55,18 @@ def report_error(exc: ZkCreditsError, *, as_json: bool = False) -> None:
         typer.echo(json.dumps(error_body(exc)))
         return
     line = " ".join(str(exc).split())  # one line, even for a multi-line library message
-    Console(stderr=True, soft_wrap=True).print(f"[red]error:[/] {line}", highlight=False)
+    Console(stderr=True, soft_wrap=True).print(f"[red]error:[/] {escape(line)}", highlight=False)
+
+
+def exit_code(exc: ZkCreditsError) -> int:
+    """`EXIT_USAGE` for a malformed setting, else `EXIT_DOMAIN`."""
+    return EXIT_USAGE if isinstance(exc, SettingsValueError) else EXIT_DOMAIN
 
 
 def fail(exc: ZkCreditsError, *, as_json: bool = False) -> NoReturn:
-    """Report `exc` and end the command with `EXIT_DOMAIN`."""
+    """Report `exc` and end the command with `exit_code(exc)` (1, or 2 for a bad setting)."""
     report_error(exc, as_json=as_json)
-    raise typer.Exit(EXIT_DOMAIN)
+    raise typer.Exit(exit_code(exc))
 
 
 @contextmanager

@@ -10,7 +10,6 @@ Registered on the `gateway` command group by `prover/cli/gateway.py` (one import
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -32,6 +31,7 @@ from prover.chain.deploy.deployment_file import read_deployment
 from prover.chain.sender import Sender, load_account
 from prover.circuits.atomic import atomic_write_bytes
 from prover.cli.gateway import app as gateway_app
+from prover.cli.operator_settings import operator_key
 from prover.errors import ZkCreditsError
 
 err = Console(stderr=True, soft_wrap=True)
@@ -169,7 +169,7 @@ def _publish(
         raise AttestConfigError(
             "publishing needs --deployment, --validator and --rpc-url", field="validator"
         )
-    text = key_file.read_text() if key_file is not None else os.environ.get(OWNER_KEY_ENV, "")
+    text = key_file.read_text() if key_file is not None else operator_key(OWNER_KEY_ENV) or ""
     if not text:
         raise AttestConfigError(f"publishing needs --key-file or {OWNER_KEY_ENV}", field="key_file")
     w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": 30}))

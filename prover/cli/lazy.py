@@ -4,8 +4,9 @@
 module is imported only when that command runs or its own help is asked for. Listing the
 commands in the root `--help` shows the help line given here and imports nothing. The group also
 applies the exit-code convention of `prover.cli.errors` to any `ZkCreditsError` a command lets
-through (one line, status 1), and to an `OSError` or pydantic `ValidationError` from a file or
-setting a command read without checking (one line naming the file or the first bad field).
+through (one line, status 1; 2 for a malformed setting), to a settings class's `ValidationError`
+(one line naming the `ZKCREDITS_*` variable, status 2), and to an `OSError` or other pydantic
+`ValidationError` from a file a command read without checking (one line naming it, status 1).
 
 `hide_flag_types()` stops typer's help from printing a `<bool>` type beside flags (a flag takes
 no value; the type column is for options that do).
@@ -23,8 +24,9 @@ from pydantic import ValidationError
 from typer import _click as click  # typer vendors its own click
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
-from prover.cli.errors import EXIT_DOMAIN, CliError, report_error
+from prover.cli.errors import EXIT_DOMAIN, CliError, exit_code, report_error
 from prover.errors import ZkCreditsError
+from prover.settings_types import settings_class, settings_error
 
 # Dev-only commands (the demo) live in the checkout's testing package, outside the wheel.
 TESTING_PACKAGE = "zkcredits_testing"
@@ -73,8 +75,16 @@ class LazyGroup(TyperGroup):
             return super().invoke(ctx)
         except ZkCreditsError as exc:
             report_error(exc)
+            raise typer.Exit(exit_code(exc)) from exc
+        except ValidationError as exc:
+            settings = settings_class(exc.title)
+            if settings is not None:  # a `ZKCREDITS_*` variable with a malformed value
+                bad = settings_error(settings, exc)
+                report_error(bad)
+                raise typer.Exit(exit_code(bad)) from exc
+            report_error(CliError(_one_line(exc)))
             raise typer.Exit(EXIT_DOMAIN) from exc
-        except (OSError, ValidationError) as exc:  # a file or a setting a command read raw
+        except OSError as exc:  # a file or a setting a command read raw
             report_error(CliError(_one_line(exc)))
             raise typer.Exit(EXIT_DOMAIN) from exc
 

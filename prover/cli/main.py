@@ -13,7 +13,7 @@ import sys
 import typer
 from rich.console import Console
 
-from prover.cli.errors import EXIT_DOMAIN, EXIT_OK, report_error
+from prover.cli.errors import EXIT_DOMAIN, EXIT_OK, exit_code, report_error
 from prover.cli.lazy import LazyCommand, LazyGroup, hide_flag_types
 from prover.errors import ZkCreditsError
 
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         result = app(args=argv, prog_name="zkcredits", standalone_mode=False)
     except ZkCreditsError as exc:  # raised outside a command (e.g. while loading a group)
         report_error(exc)
-        return EXIT_DOMAIN
+        return exit_code(exc)
     except typer.Exit as exc:
         return int(exc.exit_code)
     except typer.TyperException as exc:  # the command line's own mistakes (typer's click)

@@ -7,7 +7,6 @@ the treasury's key, from `--key-file` or `$ZKCREDITS_TREASURY_KEY` (never an arg
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -19,6 +18,7 @@ from rich.table import Table
 
 from prover.chain.sender import load_account
 from prover.chain.vault import CreditVaultClient
+from prover.cli.operator_settings import operator_key
 from prover.gateway.bundle import GatewayBundle, read_gateway_bundle
 from prover.gateway.chain.components import connect
 from prover.gateway.config import ServeSettings, load_serve_settings
@@ -159,8 +159,8 @@ def _treasury_key(key_file: Path | None) -> LocalAccount:
     try:
         if key_file is not None:
             text = key_file.read_text()
-        elif os.environ.get(TREASURY_KEY_ENV):
-            text = os.environ[TREASURY_KEY_ENV]
+        elif operator_key(TREASURY_KEY_ENV):  # `OperatorKeySettings`
+            text = operator_key(TREASURY_KEY_ENV) or ""
         else:
             raise RevenueError(
                 f"key_file: no treasury key: pass --key-file PATH or set {TREASURY_KEY_ENV}",

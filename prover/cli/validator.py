@@ -6,7 +6,6 @@ Every other value from an option or `ZKCREDITS_VALIDATOR_*` (options win).
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ from prover.attest.registry import VALIDATION_ABI, ValidationRegistry
 from prover.attest.settings import validator_settings
 from prover.attest.validator import Validator
 from prover.chain.sender import Sender, load_account
+from prover.cli.operator_settings import operator_key
 from prover.errors import ZkCreditsError
 from prover.logs import configure_logging, get_logger
 
@@ -49,8 +49,9 @@ def _key(path: Path | None) -> str:
         if not path.is_file():
             raise AttestConfigError(f"key file {path} does not exist", field="key_file")
         return path.read_text()
-    if os.environ.get(KEY_ENV):
-        return os.environ[KEY_ENV]
+    value = operator_key(KEY_ENV)  # `OperatorKeySettings`
+    if value:
+        return value
     raise AttestConfigError(f"give --key-file or set {KEY_ENV}", field="key_file")
 
 

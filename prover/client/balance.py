@@ -36,10 +36,14 @@ from prover.client.why_not import DAY, day_date, short
 class WarningSettings(BaseSettings):
     """When `balance` and the proxy warn (`ZKCREDITS_WARN_*`)."""
 
-    model_config = SettingsConfigDict(env_prefix="ZKCREDITS_WARN_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="ZKCREDITS_WARN_", extra="ignore", frozen=True, use_attribute_docstrings=True
+    )
 
     expiry_days: int = Field(default=7, ge=0, le=3650)
+    """Warn this many days before a note expires."""
     low_calls: int = Field(default=10, ge=0)
+    """Warn when fewer calls than this are left."""
 
 
 class State(StrEnum):

@@ -14,7 +14,6 @@ Every RPC goes through `PrivateHTTPProvider` (PROTOCOL §13) when `connect_chain
 
 from __future__ import annotations
 
-import os
 import stat
 from pathlib import Path
 
@@ -34,6 +33,7 @@ from prover.chain.registration import (
 from prover.chain.sender import checksum, load_account
 from prover.chain.vault_params import VaultParams
 from prover.client.chain_abi import identity_abi, vault_abi
+from prover.client.client_settings import client_secret
 from prover.client.deposit import deposit_note as deposit_note  # re-export
 from prover.client.errors import (
     ChainAccountError,
@@ -77,7 +77,7 @@ def load_chain_account(key_file: Path | None, env: str = KEY_ENV) -> LocalAccoun
                     field="key_file",
                 )
             return load_account(key_file.read_text())
-        value = os.environ.get(env)
+        value = client_secret(env)  # `ClientSettings`
         if value:
             return load_account(value)
     except DeployerKeyError as exc:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from prover.errors import ZkCreditsError
+from prover.errors import SettingsValueError, ZkCreditsError
 from prover.pricing.errors import PreflightRefused
 
 
@@ -301,3 +301,14 @@ class PreflightRefusedError(RequestRefusedError):
 
 class RequestNotSent(GatewayUnreachableError):
     """No attempt left the machine: the request never reached the gateway (ticket free)."""
+
+
+class TeeSettingError(ClientError, SettingsValueError):
+    """A `ZKCREDITS_TEE_*` variable holds a malformed value (exit status 2 on the command line)."""
+
+    code = "bad_setting"
+
+    def __init__(self, message: str, *, variable: str, field: str) -> None:
+        ZkCreditsError.__init__(self, message)
+        self.variable = variable
+        self.field = field

@@ -58,10 +58,15 @@ def default_cache_dir() -> Path:
 class KeySettings(BaseSettings):
     """`ZKCREDITS_CACHE_DIR`, `ZKCREDITS_BUILD_KEYS` (use a matching local build; default on)."""
 
-    model_config = SettingsConfigDict(env_prefix="ZKCREDITS_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="ZKCREDITS_", extra="ignore", frozen=True, use_attribute_docstrings=True
+    )
 
     cache_dir: Path = Field(default_factory=default_cache_dir)
+    """Where fetched provider keys and verifier codehashes are cached (default
+    `$XDG_CACHE_HOME/zkcredits`, else `~/.cache/zkcredits`)."""
     build_keys: bool = True
+    """Use a matching local build's keys when there is one."""
 
 
 @dataclass

@@ -6,9 +6,9 @@ without the chain and proving stack `prover.client.session` brings.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from prover.client.client_settings import client_secret
 from prover.client.errors import ClientError
 
 PASSPHRASE_ENV = "ZKCREDITS_WALLET_PASSPHRASE"
@@ -20,4 +20,4 @@ def read_passphrase(path: Path | None, env: str = PASSPHRASE_ENV) -> str | None:
         if not path.is_file():
             raise ClientError(f"passphrase file {path} does not exist", field="passphrase_file")
         return path.read_text().rstrip("\n")
-    return os.environ.get(env) or None
+    return client_secret(env)  # `ClientSettings`: a malformed environment is a named error

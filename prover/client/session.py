@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 from web3 import Web3
 
 from prover.chain.mirror import Finality, MirrorError, VaultMirror
+from prover.client.client_settings import client_settings
 from prover.client.discovery import connect_chain
 from prover.client.errors import ChainViewError, ClientError
 from prover.client.keyring import Keyring, provider_key_files, provider_keys
@@ -28,28 +28,34 @@ from prover.client.transport.private import AsyncPrivateTransport, PrivateTransp
 from prover.client.tree_view import MirrorTreeView
 from prover.client.wallet import Wallet
 from prover.client.why_not import Timing
-
-CONFIRMATIONS_ENV = "ZKCREDITS_CONFIRMATIONS"
+from prover.settings_types import confirmations_of
 
 
 def mirror_path(wallet_path: Path, pin: ProviderPin) -> Path:
     return wallet_path.with_name(f"{wallet_path.name}.mirror-{pin.service.chain_id}.sqlite")
 
 
-def open_mirror(w3: Web3, wallet_path: Path, pin: ProviderPin, confirmations: int) -> VaultMirror:
+def open_mirror(
+    w3: Web3, wallet_path: Path, pin: ProviderPin, confirmations: int | None
+) -> VaultMirror:
+    """The client's mirror of the pinned vault (`confirmations` None: the node's `finalized`
+    block)."""
+    finality = Finality.finalized_tag() if confirmations is None else Finality.after(confirmations)
     try:
         return VaultMirror(
             w3,
             pin.service.vault_address,
             mirror_path(wallet_path, pin),
-            finality=Finality.after(confirmations),
+            finality=finality,
         )
     except MirrorError as exc:
         raise ChainViewError(f"cannot open the chain mirror: {exc}", field=exc.field) from exc
 
 
-def default_confirmations() -> int:
-    return int(os.environ.get(CONFIRMATIONS_ENV, "12"))
+def client_confirmations(chain_id: int) -> int | None:
+    """`ZKCREDITS_CONFIRMATIONS` (`FinalitySetting`, default 12) on `chain_id`: a number of
+    confirmations, or None for the node's `finalized` block."""
+    return confirmations_of(client_settings().confirmations, chain_id)
 
 
 @dataclass
@@ -82,7 +88,9 @@ class Session:
         proving on each call's path (a one-off `zkcredits client call`)."""
         settings = TransportSettings()
         w3 = self.w3(rpc_url)
-        depth = default_confirmations() if confirmations is None else confirmations
+        depth = confirmations
+        if depth is None:
+            depth = client_confirmations(pin.service.chain_id)
         mirror = open_mirror(w3, self.wallet_path, pin, depth)
         self.stack.callback(mirror.close)
         proving = ProvingSettings()

@@ -24,7 +24,7 @@ from prover.attest.errors import AttestError, Check, CheckFailed, EvidenceFetchE
 from prover.attest.fetch import StreamingTransport
 from prover.attest.policy import TcbPolicy, TcbStatus
 from prover.attest.require import AttestationCache, require_tee
-from prover.client.errors import ClientError, TeeRefusedError
+from prover.client.errors import TeeRefusedError, TeeSettingError
 from prover.client.profile import ProviderPin
 
 ENV_PREFIX = "ZKCREDITS_TEE_"
@@ -34,14 +34,18 @@ class TeeSettings(BaseSettings):
     """`ZKCREDITS_TEE_REQUIRE`, `_ACCEPTED_TCB_STATUSES` (JSON list), `_REFUSED_ADVISORIES`,
     `_RECHECK_SECONDS`, `_ALLOW_PLAIN_HTTP`."""
 
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, extra="ignore", frozen=True, use_attribute_docstrings=True
+    )
 
     require: bool = False
     """Require an attested gateway of every provider (as `--require-tee` does for one)."""
     accepted_tcb_statuses: frozenset[TcbStatus] = Field(
         default=frozenset({"UpToDate"}), min_length=1
     )
+    """TCB statuses of a TDX quote the client accepts (JSON list)."""
     refused_advisories: frozenset[str] = frozenset()
+    """Intel advisories the client refuses (JSON list)."""
     recheck_seconds: float = Field(default=300.0, ge=0, le=86_400)
     """How often the prover service fetches the attestation again before a paid call (a changed
     document, or expired collateral, is appraised again; an unchanged one is not)."""
@@ -65,7 +69,10 @@ def tee_settings(**given: Any) -> TeeSettings:
     except ValidationError as exc:
         error = exc.errors()[0]
         name = str(error["loc"][0]) if error["loc"] else "settings"
-        raise ClientError(f"{ENV_PREFIX}{name.upper()}: {error['msg']}", field=name) from None
+        variable = f"{ENV_PREFIX}{name.upper()}"
+        raise TeeSettingError(
+            f"{variable}: {error['msg']}", variable=variable, field=name
+        ) from None
 
 
 def expectation_for(pin: ProviderPin, policy: TcbPolicy | None = None) -> Expectation:

@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 DAY: Final = 86_400
 DEFAULT_BLOCK_TIME_S: Final = 12.0
 """Seconds per block used to turn confirmations into minutes (Ethereum L1)."""
+FINALIZED_DEPTH: Final = 64
+"""Blocks a `finalized` block trails the head on Ethereum L1 (two epochs of 32 slots)."""
 
 
 @dataclass(frozen=True)
@@ -56,13 +58,18 @@ class Timing:
 
     @classmethod
     def of(
-        cls, pin: ProviderPin, confirmations: int, block_time_s: float = DEFAULT_BLOCK_TIME_S
+        cls,
+        pin: ProviderPin,
+        confirmations: int | None,
+        block_time_s: float = DEFAULT_BLOCK_TIME_S,
     ) -> Timing:
-        """The pin's values; finality as `confirmations` blocks of `block_time_s`."""
+        """The pin's values; finality as `confirmations` blocks of `block_time_s` (None: the
+        node's `finalized` block, `FINALIZED_DEPTH` blocks behind on Ethereum L1)."""
+        depth = FINALIZED_DEPTH if confirmations is None else confirmations
         return cls(
             root_epoch=pin.root_epoch,
             exit_grace_days=pin.exit_grace_days,
-            finality_s=confirmations * block_time_s,
+            finality_s=depth * block_time_s,
             min_deposit=pin.min_deposit,
         )
 

@@ -24,11 +24,11 @@ from typing import Any, Final
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from prover.chain.local_chains import LOCAL_CHAIN_IDS
 from prover.gateway.app.config_file import ConfigFileSource, config_file_values
-from prover.gateway.app.errors import GatewayConfigError
+from prover.gateway.app.errors import GatewayConfigError, GatewaySettingError
 from prover.gateway.app.settings import GatewaySettings
 from prover.gateway.bundle import TERM_FIELDS, GatewayBundle
+from prover.settings_types import FinalitySetting, confirmations_of
 
 ENV_PREFIX: Final = "ZKCREDITS_GATEWAY_"
 EMBEDDED: Final = "embedded"
@@ -39,7 +39,9 @@ _PATH_FIELDS: Final = ("deployment", "data_dir", "server_key_file", "slasher_key
 class ServeSettings(BaseSettings):
     """How to run one gateway process (see the module docstring for sources and precedence)."""
 
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, extra="forbid", frozen=True, use_attribute_docstrings=True
+    )
 
     deployment: Path | None = None
     """The gateway bundle (`deployments/<chainId>.gateway.json`) or the deployment file."""
@@ -52,23 +54,35 @@ class ServeSettings(BaseSettings):
     rpc_url: str | None = None
     """Chain RPC (default: the bundle's hint)."""
     server_key_file: Path | None = None
+    """The gateway's EdDSA state key file (default `server.key` in the data directory; 0600)."""
     slasher_key_file: Path | None = None
+    """The slasher's chain key file (default `slasher.key` in the data directory; 0600)."""
     host: str = "127.0.0.1"
+    """Address the paid API listens on."""
     port: int = Field(default=8402, ge=0, le=65535)
+    """Port the paid API listens on (0: any free port)."""
     metrics_host: str = "127.0.0.1"
+    """Address of the Prometheus `/metrics` listener."""
     metrics_port: int | None = Field(default=None, ge=0, le=65535)
     """Prometheus `/metrics` on its own listener; none unless set."""
-    finality: str = "auto"
+    finality: FinalitySetting = "auto"
     """`auto` (0 confirmations on 31337/1337, the node's `finalized` tag elsewhere),
     `finalized`, or a number of confirmations."""
     rpc_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    """Timeout of one chain RPC call."""
     chain_poll_seconds: float = Field(default=2.0, gt=0, le=600)
+    """How often the chain mirror syncs new final blocks."""
     chain_max_staleness_seconds: float = Field(default=60.0, gt=0, le=86_400)
+    """How old the last sync may be before the gateway stops serving paid calls (`/healthz`
+    unsynced)."""
     upstream_probe_seconds: float = Field(default=10.0, ge=0, le=3600)
     """How often the upstream's reachability is probed (0: never)."""
     upstream_probe_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+    """Timeout of one upstream reachability probe."""
     slasher_lease_seconds: float = Field(default=30.0, ge=2, le=3600)
+    """Lease of the one replica that slashes (replicas on PostgreSQL)."""
     components: str = DEFAULT_COMPONENTS
+    """`module:function` building the gateway's chain components (tests swap it)."""
 
     @classmethod
     def settings_customise_sources(
@@ -80,14 +94,6 @@ class ServeSettings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, ConfigFileSource(settings_cls))
-
-    @field_validator("finality")
-    @classmethod
-    def _finality(cls, value: str) -> str:
-        text = value.strip().lower()
-        if text in ("auto", "finalized") or (text.isdigit() and int(text) <= 10_000):
-            return text
-        raise ValueError("must be auto, finalized or a number of confirmations (0-10000)")
 
     @field_validator("upstream")
     @classmethod
@@ -123,12 +129,8 @@ class ServeSettings(BaseSettings):
         return value
 
     def confirmations(self, chain_id: int) -> int | None:
-        """Confirmations to wait, or None for the node's `finalized` tag."""
-        if self.finality == "finalized":
-            return None
-        if self.finality == "auto":
-            return 0 if chain_id in LOCAL_CHAIN_IDS else None
-        return int(self.finality)
+        """Confirmations to wait, or None for the node's `finalized` tag (`confirmations_of`)."""
+        return confirmations_of(self.finality, chain_id)
 
 
 def operator_fields() -> frozenset[str]:
@@ -186,6 +188,8 @@ def _one_line(
     message = str(error["msg"]).removeprefix("Value error, ")
     given = error.get("input")
     shown = "" if isinstance(given, dict) or given is None else f" (got {given!r})"
+    if where == ENV_PREFIX + field.upper():  # a malformed variable: a bad setting (exit 2)
+        return GatewaySettingError(f"{where}: {message}{shown}", variable=where, field=field)
     return GatewayConfigError(f"{where}: {message}{shown}", field=field)
 
 

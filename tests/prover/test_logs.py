@@ -119,7 +119,7 @@ def test_the_gateway_command_stops_on_a_bad_log_format_with_one_clear_line(
     cmd = [sys.executable, "-m", "prover.cli.main", "gateway", "serve"]
     cmd += ["--server-key", str(tmp_path / "absent.key")]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 1  # a domain error (prover.cli.errors); 2 is for usage errors
+    assert done.returncode == 2  # a malformed setting, like a usage error (prover.cli.errors)
     assert "ZKCREDITS_LOG_FORMAT: 'xml' is not one of console, json" in done.stderr
     assert "Traceback" not in done.stderr
 

@@ -16,8 +16,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class ProvingSettings(BaseSettings):
     """How the prover service makes its proofs."""
 
-    model_config = SettingsConfigDict(env_prefix="ZKCREDITS_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="ZKCREDITS_", extra="ignore", frozen=True, use_attribute_docstrings=True
+    )
 
     ready_proofs: bool = True
+    """Keep every note's next proof made ahead of time (off: each call proves on its path)."""
     proof_workers: int | None = Field(default=None, ge=1, le=256)
+    """Processes in the proof pool (unset: one per core)."""
     proof_refresh_s: float = Field(default=2.0, gt=0, le=600)
+    """How often the newest checkpoint and the UTC day are read to remake stale ready proofs."""

@@ -18,9 +18,12 @@ DEFAULT_PROXY_PORT: Final = 8420
 class ProxySettings(BaseSettings):
     """`ZKCREDITS_PROXY_PORT`, `_PROBE_TIMEOUT_S`, `_SEND_RETRIES`, `_SEND_RETRY_WAIT_S`."""
 
-    model_config = SettingsConfigDict(env_prefix="ZKCREDITS_PROXY_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="ZKCREDITS_PROXY_", extra="ignore", frozen=True, use_attribute_docstrings=True
+    )
 
     port: int = Field(default=DEFAULT_PROXY_PORT, ge=1, le=65535)
+    """The local proxy's port (`--port` wins)."""
     probe_timeout_s: float = Field(default=5.0, gt=0, le=600)
     """How long the reachability check of a gateway that failed may take, before a paid call."""
     send_retries: int = Field(default=3, ge=0, le=10)

@@ -84,7 +84,9 @@ def parse_proxy_url(url: str) -> ProxyAddress:
 class TransportSettings(BaseSettings):
     """Network settings of the client. Environment: `ZKCREDITS_SOCKS_PROXY`, etc."""
 
-    model_config = SettingsConfigDict(env_prefix="ZKCREDITS_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="ZKCREDITS_", extra="ignore", frozen=True, use_attribute_docstrings=True
+    )
 
     socks_proxy: str | None = None
     """`socks5h://host:port`, or unset/empty for direct connections."""
@@ -97,6 +99,7 @@ class TransportSettings(BaseSettings):
     """How many fresh circuits a request may try when the proxy refuses its SOCKS CONNECT
     (nothing was sent yet); 1 disables the retry. `prover.client.transport.private`."""
     send_delay_min_s: float = Field(default=0.0, ge=0)
+    """Lower bound of the random delay before each call (PROTOCOL §13)."""
     send_delay_max_s: float = Field(default=2.0, ge=0)
     """Bounds of the uniform random delay before each call (`prover.client.transport.delay`)."""
 

@@ -28,31 +28,53 @@ from prover.wire.required import CreditTerms, PaymentRequired, PaymentRequiremen
 class GatewaySettings(BaseSettings):
     """Everything `create_app` needs besides its collaborators and the signing key."""
 
-    model_config = SettingsConfigDict(env_prefix="ZKCREDITS_GATEWAY_", extra="forbid", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="ZKCREDITS_GATEWAY_", extra="forbid", frozen=True, use_attribute_docstrings=True
+    )
 
     chain_id: int = Field(ge=1, lt=1 << 63)
+    """The vault's chain id (a term: from the bundle in `gateway serve`)."""
     vault: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$")
+    """The vault's address (a term)."""
     asset: str = Field(default="native", pattern=r"^(native|0x[0-9a-fA-F]{40})$")
+    """`native` or the ERC-20 token the vault holds (a term)."""
     unit: int = Field(ge=1, lt=1 << 64)
+    """Asset amount of one accounting unit (a term)."""
     c_max: int = Field(ge=1, lt=1 << 64)
+    """Largest credit a note may hold, in units (a term)."""
     reserve: int = Field(ge=0, lt=1 << 64)
+    """Units a note keeps back for penalties (a term)."""
     penalty_max: int = Field(ge=0, lt=1 << 64)
+    """Largest penalty per call, in units (a term)."""
     price_schedule: PriceSchedule
+    """The price schedule: JSON, or `@FILE` (a term)."""
     vk_hashes: VkHashes
+    """Hashes of the circuits' verifying keys (a term)."""
     root_epoch: int = Field(default=600, ge=1, lt=1 << 32)
+    """Seconds between tree checkpoints (a term)."""
     root_ttl: int = Field(default=3600, ge=1, lt=1 << 32)
+    """Seconds a checkpoint's root stays accepted after its epoch (a term)."""
     max_timeout_seconds: int = Field(default=300, ge=1, le=3600)
+    """Longest upstream call a payment may ask for."""
 
     # hardening
     max_body_bytes: int = Field(default=1 << 20, ge=0)
+    """Largest request body accepted."""
     max_header_bytes: int = Field(default=16 << 10, ge=1024)
+    """Largest total request headers accepted."""
     unpaid_rate_per_s: float = Field(default=20.0, gt=0)
+    """Rate limit of unpaid requests per client address (token bucket, per second)."""
     unpaid_burst: int = Field(default=40, ge=1)
+    """Burst of that token bucket."""
     # exactly-once bookkeeping
     body_cache_seconds: float = Field(default=600.0, ge=0)
+    """How long a paid reply is kept to answer a retry of the same ticket."""
     body_cache_bytes: int = Field(default=64 << 20, ge=0)
+    """Total size of those kept replies."""
     stale_in_progress_seconds: float = Field(default=900.0, gt=0)
+    """After how long a call left in progress (a crash) is settled as failed."""
     yesterday_grace_seconds: int = Field(default=900, ge=0, le=86_400)
+    """Seconds after UTC midnight a proof for the previous day is still accepted."""
     # TEE attestation (docs/tee.md)
     attestation_file: Path | None = None
     """The attestation document `zkcredits gateway attest --out` wrote, served free at

@@ -14,9 +14,13 @@ from prover.gateway.policy.rules import PolicyConfig, build_rules, default_polic
 
 
 class PolicySettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ZKCREDITS_POLICY_", extra="forbid", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="ZKCREDITS_POLICY_", extra="forbid", frozen=True, use_attribute_docstrings=True
+    )
 
     file: Path | None = None
+    """The provider's policy rules (JSON); unset: the default rule set. Its hash is published in the
+    registration file."""
 
     def load(self) -> PolicyConfig:
         return default_policy_config() if self.file is None else load_policy_file(self.file)

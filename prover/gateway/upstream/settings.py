@@ -44,17 +44,29 @@ def _read_secret_file(path: Path, what: str) -> str:
 class UpstreamSettings(BaseSettings):
     """The upstream's base URL, key, extra headers and timeouts (see the module docstring)."""
 
-    model_config = SettingsConfigDict(env_prefix="ZKCREDITS_UPSTREAM_", extra="forbid", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="ZKCREDITS_UPSTREAM_", extra="forbid", frozen=True, use_attribute_docstrings=True
+    )
 
     base_url: str | None = None  # no default upstream: `embedded` only when named
+    """The upstream API: `http(s)://host[:port][/prefix]` or `embedded` (`--upstream` wins; no
+    default)."""
     api_key: SecretStr | None = Field(default=None, repr=False)
+    """The upstream's key, sent as `Authorization: Bearer` (never logged)."""
     api_key_file: Path | None = None
+    """File holding the upstream's key (instead of the variable)."""
     headers: SecretStr | None = Field(default=None, repr=False)  # JSON object
+    """A JSON object of extra headers sent upstream (never logged)."""
     headers_file: Path | None = None
+    """File holding those headers (instead of the variable)."""
     connect_timeout_s: float = Field(default=10.0, gt=0, le=600)
+    """Connect timeout to the upstream."""
     read_timeout_s: float = Field(default=60.0, gt=0, le=3600)
+    """Longest wait for the upstream's next bytes."""
     total_timeout_s: float = Field(default=120.0, gt=0, le=3600)
+    """A whole plain call; a stream up to its headers."""
     max_stream_s: float = Field(default=600.0, gt=0, le=86_400)
+    """A whole streamed reply."""
 
     @field_validator("base_url")
     @classmethod

@@ -9,11 +9,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from zkcredits_testing.errors import TorStartError
 from zkcredits_testing.tor import TOR_BINARY, PrivateTorNetwork
 from zkcredits_testing.tor_config import TorNode, authority_line, torrc
 
 from prover.toolchain.errors import ToolchainError
-from zkcredits_testing.errors import TorStartError
 
 FAKE_FP = "A" * 40
 FAKE_V3 = "B" * 40

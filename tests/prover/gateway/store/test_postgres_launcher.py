@@ -7,11 +7,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from zkcredits_testing.errors import PostgresStartError
 from zkcredits_testing.postgres import PostgresInfo, PostgresProcess
 
 from prover.errors import ZkCreditsError
 from prover.toolchain.errors import ToolchainError
-from zkcredits_testing.errors import PostgresStartError
 
 
 def _alive(pid: int) -> bool:
