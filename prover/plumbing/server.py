@@ -7,7 +7,9 @@ daemon thread and returns once it serves; `stop()` asks it to exit, joins the th
 the socket. `with ThreadedServer(app) as base_url:` does both.
 
 uvicorn is configured for an embedded server: no logging configuration of its own (records go to
-this process's root logger), warnings only, no access log, no lifespan, 2 s graceful shutdown.
+this process's root logger), warnings only, no access log, no lifespan, 2 s graceful shutdown;
+`options` adds or overrides `uvicorn.Config` arguments (TLS files, a custom HTTP protocol); with
+`ssl_certfile` among them the URLs are `https://`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Mapping
 from types import TracebackType
+from typing import Any
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -49,12 +53,15 @@ class ThreadedServer:
         host: str = "127.0.0.1",
         port: int = 0,
         start_timeout: float = DEFAULT_START_TIMEOUT,
+        options: Mapping[str, Any] | None = None,
     ) -> None:
         self._app = app
+        self._options = dict(options or {})
         self._sock = bound_socket(host, port)
         self.host = host
         self.port: int = self._sock.getsockname()[1]
-        self.base_url = f"http://{host}:{self.port}"
+        scheme = "https" if self._options.get("ssl_certfile") else "http"
+        self.base_url = f"{scheme}://{host}:{self.port}"
         self.url = self.base_url + "/"
         self._start_timeout = start_timeout
         self._server: uvicorn.Server | None = None
@@ -71,14 +78,14 @@ class ThreadedServer:
             raise ServerStartError("no ASGI app to serve")
         if self._server is not None:
             raise ServerStartError(f"the server on {self.base_url} was already started")
-        config = uvicorn.Config(
-            served,
-            log_config=None,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            timeout_graceful_shutdown=2,
-        )
+        settings: dict[str, Any] = {
+            "log_config": None,
+            "log_level": "warning",
+            "access_log": False,
+            "lifespan": "off",
+            "timeout_graceful_shutdown": 2,
+        }
+        config = uvicorn.Config(served, **(settings | self._options))
         server = uvicorn.Server(config)
         self._server = server
         self._thread = threading.Thread(
