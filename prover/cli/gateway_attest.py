@@ -33,6 +33,8 @@ from prover.chain.sender import Sender, load_account
 from prover.circuits.atomic import atomic_write_bytes
 from prover.cli.gateway import app as gateway_app
 from prover.errors import ZkCreditsError
+from prover.plumbing.errors import SecretFileError
+from prover.plumbing.secret_file import read_secret_text
 
 err = Console(stderr=True, soft_wrap=True)
 OWNER_KEY_ENV = "ZKCREDITS_DEPLOYER_KEY"
@@ -169,7 +171,10 @@ def _publish(
         raise AttestConfigError(
             "publishing needs --deployment, --validator and --rpc-url", field="validator"
         )
-    text = key_file.read_text() if key_file is not None else os.environ.get(OWNER_KEY_ENV, "")
+    try:
+        text = read_secret_text(key_file) if key_file else os.environ.get(OWNER_KEY_ENV, "")
+    except SecretFileError as exc:
+        raise AttestConfigError(f"key file: {exc}", field="key_file") from exc
     if not text:
         raise AttestConfigError(f"publishing needs --key-file or {OWNER_KEY_ENV}", field="key_file")
     w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": 30}))

@@ -30,6 +30,8 @@ from prover.gateway.revenue import (
     open_revenue_mirror,
     revenue_report,
 )
+from prover.plumbing.errors import SecretFileError
+from prover.plumbing.secret_file import read_secret_text
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False)
 console = Console(stderr=True, soft_wrap=True)
@@ -163,7 +165,7 @@ def collect_cmd(
 def _treasury_key(key_file: Path | None) -> LocalAccount:
     try:
         if key_file is not None:
-            text = key_file.read_text()
+            text = read_secret_text(key_file)
         elif os.environ.get(TREASURY_KEY_ENV):
             text = os.environ[TREASURY_KEY_ENV]
         else:
@@ -171,10 +173,8 @@ def _treasury_key(key_file: Path | None) -> LocalAccount:
                 f"key_file: no treasury key: pass --key-file PATH or set {TREASURY_KEY_ENV}",
                 field="key_file",
             )
-    except OSError as exc:
-        raise RevenueError(
-            f"key_file: cannot read {key_file}: {exc.strerror}", field="key_file"
-        ) from exc
+    except SecretFileError as exc:
+        raise RevenueError(f"key_file: {exc}", field="key_file") from exc
     try:
         account: LocalAccount = load_account(text.strip())
     except Exception as exc:

@@ -60,14 +60,17 @@ def read_secret_bytes(path: Path) -> bytes:
     return data
 
 
-def read_secret_text(path: Path) -> str:
-    """The UTF-8 text of the secret file at `path`, surrounding white space removed."""
+def read_secret_text(path: Path, *, strip: bool = True, allow_empty: bool = False) -> str:
+    """The UTF-8 text of the secret file at `path` (surrounding white space removed unless
+    `strip` is false); an empty file is refused unless `allow_empty`."""
     data = read_secret_bytes(path)
     try:
-        text = data.decode("utf-8").strip()
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SecretFileMalformedError(f"{path} is not UTF-8 text") from exc
-    if not text:
+    if strip:
+        text = text.strip()
+    if not text.strip() and not allow_empty:
         raise SecretFileMalformedError(f"{path} is empty")
     return text
 

@@ -97,6 +97,8 @@ def test_the_key_and_headers_can_come_from_files(
     url, app = keyed
     (tmp_path / "key").write_text(KEY + "\n")
     (tmp_path / "headers.json").write_text('{"X-Team": "red"}')
+    for secret in ("key", "headers.json"):
+        (tmp_path / secret).chmod(0o600)
     settings = UpstreamSettings(
         base_url=url, api_key_file=tmp_path / "key", headers_file=tmp_path / "headers.json"
     )
