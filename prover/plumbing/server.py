@@ -66,6 +66,7 @@ class ThreadedServer:
         self._start_timeout = start_timeout
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+        self._failure: BaseException | None = None
 
     @property
     def running(self) -> bool:
@@ -89,22 +90,29 @@ class ThreadedServer:
         server = uvicorn.Server(config)
         self._server = server
         self._thread = threading.Thread(
-            target=server.run,
-            kwargs={"sockets": [self._sock]},
-            name=f"uvicorn-{self.port}",
-            daemon=True,
+            target=self._run, args=(server,), name=f"uvicorn-{self.port}", daemon=True
         )
         self._thread.start()
         deadline = time.monotonic() + self._start_timeout
         while not server.started:
             if time.monotonic() > deadline or not self._thread.is_alive():
                 self.stop()
-                raise ServerStartError(
-                    f"the server on {self.base_url} did not start within "
-                    f"{self._start_timeout:.0f} s"
+                why = (
+                    f"it failed: {self._failure!r}"
+                    if self._failure is not None
+                    else f"not within {self._start_timeout:.0f} s"
                 )
+                raise ServerStartError(
+                    f"the server on {self.base_url} did not start: {why}"
+                ) from self._failure
             time.sleep(0.01)
         return self.base_url
+
+    def _run(self, server: uvicorn.Server) -> None:
+        try:
+            server.run(sockets=[self._sock])
+        except BaseException as exc:  # reported by `start` (a thread's exception is lost)
+            self._failure = exc
 
     def stop(self) -> None:
         """Ask uvicorn to exit, join its thread, close the socket (idempotent)."""
