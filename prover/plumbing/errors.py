@@ -51,3 +51,23 @@ class SqliteWalRefusedError(SqliteOpenError):
 
 class SecretFileWriteError(SecretFileError):
     """A secret file could not be written (its directory, the disk)."""
+
+
+class StrictJsonError(PlumbingError, ValueError):
+    """JSON that the strict loader refuses beyond Python's own `ValueError`s."""
+
+
+class JsonDuplicateKeyError(StrictJsonError):
+    """An object repeats a key (`key`): Python would keep the last one silently."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"the key {key!r} appears twice")
+        self.key = key
+
+
+class JsonNonIntegerError(StrictJsonError):
+    """A number that is not a plain integer where only integers are allowed (`text`)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(f"the number {text} is not a plain integer")
+        self.text = text
