@@ -40,7 +40,6 @@ from prover.circuits.artifacts import (
     PTAU_DIR,
     CircuitArtifacts,
 )
-from prover.circuits.atomic import atomic_write_text, sha256_file
 from prover.circuits.ceremony import load_transcript
 from prover.circuits.examples import example_inputs
 from prover.circuits.keys import ensure_dev_keys
@@ -54,6 +53,8 @@ from prover.circuits.snarkjs import (
     groth16_verify,
     run,
 )
+from prover.plumbing.atomic import atomic_write_text
+from prover.plumbing.digest import sha256_file
 from prover.toolchain.paths import BUILD_DIR, REPO_ROOT
 
 RESULTS = REPO_ROOT / "bench" / "results" / "prove.json"

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from prover.attest import _dcap
 from prover.attest.errors import CollateralFormatError
+from prover.attest.json_doc import first_error, load_object
 
 MAX_COLLATERAL_BYTES: Final = 256 * 1024
 _HEX = re.compile(r"^(?:[0-9a-fA-F]{2})+$")
@@ -90,23 +91,19 @@ def parse_collateral(data: object) -> Collateral:
     """A `Collateral` from JSON text/bytes or an already decoded object; a malformed one raises
     `CollateralFormatError` naming the first bad field."""
     if isinstance(data, bytes | str):
-        if len(data) > MAX_COLLATERAL_BYTES:
-            raise CollateralFormatError(
-                f"collateral has at most {MAX_COLLATERAL_BYTES} bytes", field="collateral"
-            )
-        try:
-            data = json.loads(data)
-        except (ValueError, RecursionError) as exc:
-            raise CollateralFormatError(
-                f"collateral is not JSON: {exc}", field="collateral"
-            ) from exc
+        data = load_object(
+            data,
+            limit=MAX_COLLATERAL_BYTES,
+            name="collateral",
+            error=CollateralFormatError,
+            field="collateral",
+        )
     if not isinstance(data, dict):
         raise CollateralFormatError("collateral is a JSON object", field="collateral")
     try:
         return Collateral.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(p) for p in error["loc"]) or "collateral"
+        where, error = first_error(exc, "collateral")
         raise CollateralFormatError(
             f"collateral.{where}: {error['msg']}", field=f"collateral.{where}"
         ) from None

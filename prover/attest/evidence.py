@@ -32,6 +32,7 @@ from pydantic import (
 from prover.attest.binding import Binding
 from prover.attest.collateral import Collateral
 from prover.attest.errors import CollateralFormatError, EvidenceError, QuoteFormatError
+from prover.attest.json_doc import first_error, load_object
 from prover.attest.quote import MAX_QUOTE_BYTES
 from prover.crypto.rln import keccak256
 
@@ -84,23 +85,17 @@ def evidence_hash(document: bytes) -> bytes:
 
 def parse_evidence(document: bytes) -> AttestationEvidence:
     """Parse a served document; `EvidenceError` (field named) for anything malformed."""
-    if len(document) > MAX_EVIDENCE_BYTES:
-        raise EvidenceError(
-            f"an attestation document has at most {MAX_EVIDENCE_BYTES} bytes", field="evidence"
-        )
-    try:
-        data = json.loads(document)
-    except (ValueError, RecursionError) as exc:
-        raise EvidenceError(
-            f"the attestation document is not JSON: {exc}", field="evidence"
-        ) from exc
-    if not isinstance(data, dict):
-        raise EvidenceError("the attestation document is a JSON object", field="evidence")
+    data = load_object(
+        document,
+        limit=MAX_EVIDENCE_BYTES,
+        name="the attestation document",
+        error=EvidenceError,
+        field="evidence",
+    )
     try:
         return AttestationEvidence.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(p) for p in error["loc"]) or "evidence"
+        where, error = first_error(exc, "evidence")
         nested = len(error["loc"]) > 1 or error["type"] != "missing"
         top = str(error["loc"][0]) if error["loc"] and nested else ""
         kind = {"collateral": CollateralFormatError, "quote": QuoteFormatError}.get(

@@ -49,10 +49,10 @@ from prover.attest.policy import TcbPolicy
 from prover.attest.registration import TeeView, tee_view
 from prover.attest.registry import ValidationRegistry, ValidationRequestSeen, agent_uri
 from prover.chain.sender import Sender
-from prover.circuits.atomic import atomic_write_text
 from prover.crypto.rln import keccak256
 from prover.errors import ZkCreditsError
 from prover.logs import get_logger
+from prover.plumbing.atomic import atomic_write_text
 
 DEFAULT_TAG: Final = "zkcredits-tdx"
 PASS_SCORE: Final = 100

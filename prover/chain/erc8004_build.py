@@ -7,7 +7,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from prover.circuits.atomic import atomic_write_text
+from prover.plumbing.atomic import atomic_write_text
 from prover.toolchain.paths import BUILD_DIR, REPO_ROOT, SOLC_VERSION
 from prover.toolchain.solc import CompiledContract, compile_files
 

@@ -19,13 +19,14 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from prover.circuits.artifacts import CEREMONY_DIR, PTAU_DIR, CircuitArtifacts
-from prover.circuits.atomic import atomic_write_text, sha256_file
 from prover.circuits.errors import CeremonyError
 from prover.circuits.ptau import BEACON_ITERATIONS_EXP, Progress, entropy, new_beacon, ptau_path
 from prover.circuits.r1cs import read_r1cs_header
 from prover.circuits.snarkjs import export_verification_key, hashes_titled, labelled_hashes, run
 from prover.circuits.transcript import CeremonyStep, PtauRecord, Transcript
 from prover.circuits.vkey import parse_vk
+from prover.plumbing.atomic import atomic_write_text
+from prover.plumbing.digest import sha256_file
 
 FINAL_ZKEY = "final.zkey"
 VK_JSON = "verification_key.json"

@@ -22,7 +22,6 @@ from typing import Final, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from prover.circuits.artifacts import CEREMONY_DIR, PTAU_DIR, CircuitArtifacts
-from prover.circuits.atomic import atomic_write_text, sha256_file
 from prover.circuits.ceremony import (
     CeremonyOutput,
     contribute_zkey,
@@ -43,6 +42,8 @@ from prover.circuits.ptau import (
 )
 from prover.circuits.snarkjs import run
 from prover.circuits.transcript import CeremonyStep, PtauRecord
+from prover.plumbing.atomic import atomic_write_text
+from prover.plumbing.digest import sha256_file
 
 TURN_STATE: Final = "turn.json"
 Phase = Literal["phase1", "phase2"]

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Final
 
 from prover.circuits.artifacts import CIRCUITS_BUILD_DIR, KEYS_DIR, CircuitArtifacts
-from prover.circuits.atomic import sha256_file
 from prover.circuits.errors import ArtifactError
 from prover.circuits.manifest import PROVING_KEY_NAME, VK_JSON_NAME, read_manifest
+from prover.plumbing.digest import sha256_file
 
 WITNESS_RUNTIME: Final = Path(__file__).parent / "js" / "witness_calculator.js"
 """circom 2.2.3's witness runtime (identical for every circuit), run with a fetched wasm."""

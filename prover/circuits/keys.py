@@ -15,7 +15,6 @@ from pathlib import Path
 import groth16py
 
 from prover.circuits.artifacts import KEYS_DIR, CircuitArtifacts
-from prover.circuits.atomic import atomic_write_text, atomic_write_with, sha256_file
 from prover.circuits.errors import ArtifactError, KeySetupError
 from prover.circuits.g16 import guarded
 from prover.circuits.manifest import (
@@ -30,6 +29,8 @@ from prover.circuits.manifest import (
 )
 from prover.circuits.r1cs import read_r1cs_header
 from prover.circuits.vkey import SnarkjsVerifyingKey, parse_vk
+from prover.plumbing.atomic import atomic_write_text, atomic_write_with
+from prover.plumbing.digest import sha256_file
 
 DEV_WARNING = (
     "DEV ONLY: single-party setup; whoever ran it can forge proofs. "

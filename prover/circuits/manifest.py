@@ -11,8 +11,9 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from prover.circuits.atomic import atomic_write_text, sha256_file
 from prover.circuits.errors import ArtifactError
+from prover.plumbing.atomic import atomic_write_text
+from prover.plumbing.digest import sha256_file
 
 DEV_SETUP: Final = "dev-single-party"
 CEREMONY_SETUP: Final = "multi-party-ceremony"

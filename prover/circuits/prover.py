@@ -28,7 +28,6 @@ from typing import Any
 import groth16py
 
 from prover.circuits.artifacts import CIRCUITS_BUILD_DIR, KEYS_DIR, CircuitArtifacts
-from prover.circuits.atomic import sha256_file
 from prover.circuits.errors import (
     ArtifactError,
     CircuitError,
@@ -43,6 +42,7 @@ from prover.circuits.node_witness import NodeWitnessCalculator
 from prover.circuits.proof import Proof, calldata_words, parse_signals
 from prover.circuits.r1cs import R1cs, read_r1cs, read_wtns
 from prover.circuits.vkey import SnarkjsVerifyingKey, parse_vk
+from prover.plumbing.digest import sha256_file
 
 
 @dataclass(frozen=True)

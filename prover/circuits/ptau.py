@@ -21,11 +21,12 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from prover.circuits.artifacts import PTAU_DIR
-from prover.circuits.atomic import atomic_copy, atomic_write_text, sha256_file
 from prover.circuits.errors import CeremonyError
 from prover.circuits.r1cs import R1csHeader
 from prover.circuits.snarkjs import hashes_titled, run
 from prover.circuits.transcript import CeremonyStep, PtauRecord, Purpose
+from prover.plumbing.atomic import atomic_copy, atomic_write_text
+from prover.plumbing.digest import sha256_file
 
 Progress = Callable[[str], None]
 MAX_POWER = 28

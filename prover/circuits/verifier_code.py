@@ -27,10 +27,10 @@ from eth_hash.auto import keccak
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from prover.circuits.artifacts import GENERATED_DIR, verifier_contract_name
-from prover.circuits.atomic import atomic_write_text
 from prover.circuits.errors import ArtifactError
 from prover.circuits.manifest import SetupKind
 from prover.circuits.vkey import SnarkjsVerifyingKey
+from prover.plumbing.atomic import atomic_write_text
 from prover.toolchain.errors import ToolchainError
 from prover.toolchain.paths import SOLC_VERSION
 from prover.toolchain.solc import CompiledContract, compile_files

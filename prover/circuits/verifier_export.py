@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Final
 
 from prover.circuits.artifacts import GENERATED_DIR, verifier_contract_name
-from prover.circuits.atomic import atomic_write_text
 from prover.circuits.errors import ArtifactError
 from prover.circuits.manifest import DEV_SETUP, KeyManifest, SetupKind
 from prover.circuits.verifier_code import (
@@ -36,6 +35,7 @@ from prover.circuits.verifier_code import (
     source_sha256,
 )
 from prover.circuits.vkey import SnarkjsVerifyingKey
+from prover.plumbing.atomic import atomic_write_text
 from prover.toolchain.paths import NODE_MODULES, REPO_ROOT
 
 RENDER_JS: Final = Path(__file__).parent / "js" / "render_verifier.cjs"

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from prover.cli.operator_settings import DevChainSettings
+from prover.plumbing.atomic import atomic_write_text
 from prover.settings_types import load_settings
 from prover.toolchain.anvil import AnvilProcess, ChainInfo, rpc_call, stop_detached
 from prover.toolchain.errors import ToolchainError
@@ -32,10 +33,7 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable i
 
 
 def _write_state(info: ChainInfo, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(info.model_dump_json())
-    tmp.replace(path)
+    atomic_write_text(path, info.model_dump_json())
 
 
 def read_state(path: Path | None = None) -> ChainInfo | None:

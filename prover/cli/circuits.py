@@ -136,7 +136,7 @@ def build(
 
 
 def _check_transcript_matches(artifacts: CircuitArtifacts, transcript: Path) -> None:
-    from prover.circuits.atomic import sha256_file
+    from prover.plumbing.digest import sha256_file
 
     record = load_transcript(transcript)
     if record.r1cs_sha256 != sha256_file(artifacts.r1cs):

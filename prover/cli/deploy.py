@@ -7,7 +7,6 @@ environment variable `ZKCREDITS_DEPLOYER_KEY`.
 from __future__ import annotations
 
 import json
-import stat
 from pathlib import Path
 from typing import Annotated
 
@@ -29,6 +28,8 @@ from prover.cli.operator_settings import operator_key
 from prover.errors import ZkCreditsError
 from prover.gateway.bundle import check_rpc_hint
 from prover.gateway.bundle import write_gateway_bundle as write_bundle
+from prover.plumbing.errors import SecretFileError, SecretFileMissingError
+from prover.plumbing.secret_file import read_secret_text
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False)
 console = Console(stderr=True)
@@ -78,11 +79,14 @@ EXAMPLE_CONFIG = {
 
 def _read_key(path: Path | None, env: str, what: str, *, required: bool) -> LocalAccount | None:
     if path is not None:
-        if not path.is_file():
-            raise DeployerKeyError(f"{what} key file {path} does not exist", field="key_file")
-        if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-            console.print(f"[yellow]warning: {path} is readable by other users (chmod 600 it)")
-        return load_account(path.read_text())
+        try:
+            return load_account(read_secret_text(path))
+        except SecretFileMissingError as exc:
+            raise DeployerKeyError(
+                f"{what} key file {path} does not exist", field="key_file"
+            ) from exc
+        except SecretFileError as exc:
+            raise DeployerKeyError(f"{what} key file: {exc}", field="key_file") from exc
     value = operator_key(env)  # `OperatorKeySettings`
     if value:
         return load_account(value)

@@ -29,10 +29,12 @@ from prover.attest.registry import VALIDATION_ABI, ValidationRegistry
 from prover.attest.tsm import TSM_REPORT_ROOT
 from prover.chain.deploy.deployment_file import read_deployment
 from prover.chain.sender import Sender, load_account
-from prover.circuits.atomic import atomic_write_bytes
 from prover.cli.gateway import app as gateway_app
 from prover.cli.operator_settings import operator_key
 from prover.errors import ZkCreditsError
+from prover.plumbing.atomic import atomic_write_bytes
+from prover.plumbing.errors import SecretFileError
+from prover.plumbing.secret_file import read_secret_text
 
 err = Console(stderr=True, soft_wrap=True)
 OWNER_KEY_ENV = "ZKCREDITS_DEPLOYER_KEY"
@@ -169,7 +171,10 @@ def _publish(
         raise AttestConfigError(
             "publishing needs --deployment, --validator and --rpc-url", field="validator"
         )
-    text = key_file.read_text() if key_file is not None else operator_key(OWNER_KEY_ENV) or ""
+    try:
+        text = read_secret_text(key_file) if key_file else operator_key(OWNER_KEY_ENV) or ""
+    except SecretFileError as exc:
+        raise AttestConfigError(f"key file: {exc}", field="key_file") from exc
     if not text:
         raise AttestConfigError(f"publishing needs --key-file or {OWNER_KEY_ENV}", field="key_file")
     w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": 30}))

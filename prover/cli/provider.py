@@ -25,6 +25,8 @@ from prover.gateway.config import ServeSettings, load_serve_settings
 from prover.gateway.datadir import DataDir
 from prover.gateway.errors import RevenueError
 from prover.gateway.revenue import RevenueReport, collect, open_revenue_mirror, revenue_report
+from prover.plumbing.errors import SecretFileError
+from prover.plumbing.secret_file import read_secret_text
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False)
 console = Console(stderr=True, soft_wrap=True)
@@ -158,7 +160,7 @@ def collect_cmd(
 def _treasury_key(key_file: Path | None) -> LocalAccount:
     try:
         if key_file is not None:
-            text = key_file.read_text()
+            text = read_secret_text(key_file)
         elif operator_key(TREASURY_KEY_ENV):  # `OperatorKeySettings`
             text = operator_key(TREASURY_KEY_ENV) or ""
         else:
@@ -166,10 +168,8 @@ def _treasury_key(key_file: Path | None) -> LocalAccount:
                 f"key_file: no treasury key: pass --key-file PATH or set {TREASURY_KEY_ENV}",
                 field="key_file",
             )
-    except OSError as exc:
-        raise RevenueError(
-            f"key_file: cannot read {key_file}: {exc.strerror}", field="key_file"
-        ) from exc
+    except SecretFileError as exc:
+        raise RevenueError(f"key_file: {exc}", field="key_file") from exc
     try:
         account: LocalAccount = load_account(text.strip())
     except Exception as exc:

@@ -28,6 +28,8 @@ from prover.chain.sender import Sender, load_account
 from prover.cli.operator_settings import operator_key
 from prover.errors import ZkCreditsError
 from prover.logs import configure_logging, get_logger
+from prover.plumbing.errors import SecretFileError, SecretFileMissingError
+from prover.plumbing.secret_file import read_secret_text
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False)
 err = Console(stderr=True, soft_wrap=True)
@@ -46,9 +48,12 @@ def _errors() -> Iterator[None]:
 
 def _key(path: Path | None) -> str:
     if path is not None:
-        if not path.is_file():
-            raise AttestConfigError(f"key file {path} does not exist", field="key_file")
-        return path.read_text()
+        try:
+            return read_secret_text(path)
+        except SecretFileMissingError as exc:
+            raise AttestConfigError(f"key file {path} does not exist", field="key_file") from exc
+        except SecretFileError as exc:
+            raise AttestConfigError(f"key file: {exc}", field="key_file") from exc
     value = operator_key(KEY_ENV)  # `OperatorKeySettings`
     if value:
         return value

@@ -14,7 +14,6 @@ Every RPC goes through `PrivateHTTPProvider` (PROTOCOL §13) when `connect_chain
 
 from __future__ import annotations
 
-import stat
 from pathlib import Path
 
 from eth_account.signers.local import LocalAccount
@@ -49,6 +48,8 @@ from prover.client.transport.web3_rpc import PrivateHTTPProvider
 from prover.client.vault_trust import check_root_window, check_setup, check_verifier_code
 from prover.client.wallet import ServiceParams
 from prover.crypto.babyjub import Point
+from prover.plumbing.errors import SecretFileError, SecretFileMissingError
+from prover.plumbing.secret_file import read_secret_text
 
 KEY_ENV = "ZKCREDITS_CLIENT_KEY"
 
@@ -69,17 +70,14 @@ def load_chain_account(key_file: Path | None, env: str = KEY_ENV) -> LocalAccoun
     """The user's chain account from a key file or `$ZKCREDITS_CLIENT_KEY` (never an argument)."""
     try:
         if key_file is not None:
-            if not key_file.is_file():
-                raise ChainAccountError(f"key file {key_file} does not exist", field="key_file")
-            if key_file.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-                raise ChainAccountError(
-                    f"key file {key_file} is readable by other users: chmod 600 it",
-                    field="key_file",
-                )
-            return load_account(key_file.read_text())
+            return load_account(read_secret_text(key_file))
         value = client_secret(env)  # `ClientSettings`
         if value:
             return load_account(value)
+    except SecretFileMissingError as exc:
+        raise ChainAccountError(f"key file {key_file} does not exist", field="key_file") from exc
+    except SecretFileError as exc:
+        raise ChainAccountError(f"key file: {exc}", field="key_file") from exc
     except DeployerKeyError as exc:
         raise ChainAccountError(f"chain key: {exc}", field="key") from exc
     raise ChainAccountError(

@@ -21,7 +21,6 @@ import groth16py
 
 from prover.chain.registration import KeyFiles
 from prover.circuits.artifacts import CircuitArtifacts
-from prover.circuits.atomic import sha256_file
 from prover.circuits.errors import CircuitError
 from prover.circuits.examples import example_inputs
 from prover.circuits.key_files import WITNESS_RUNTIME
@@ -39,6 +38,7 @@ from prover.circuits.vkey import SnarkjsVerifyingKey, parse_vk
 from prover.client.errors import KeysUnavailableError
 from prover.client.transport.errors import TransportError
 from prover.client.transport.private import PrivateTransport
+from prover.plumbing.digest import sha256_file
 
 MAX_FILE_BYTES: Final = 1 << 30
 """No published key file is near this (the request proving key is ~12 MB): a larger answer is

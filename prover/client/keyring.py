@@ -33,7 +33,6 @@ from prover.circuits.artifacts import (
     KEYS_DIR,
     CircuitArtifacts,
 )
-from prover.circuits.atomic import atomic_write_text, sha256_file
 from prover.circuits.errors import CircuitError
 from prover.circuits.keys import load_vk
 from prover.circuits.manifest import VK_JSON_NAME, SetupKind, read_manifest
@@ -44,6 +43,8 @@ from prover.client.errors import KeysUnavailableError
 from prover.client.key_fetch import checked_vk, fetch_vk, install_keys
 from prover.client.profile import ProviderPin
 from prover.client.transport.private import PrivateTransport
+from prover.plumbing.atomic import atomic_write_text
+from prover.plumbing.digest import sha256_file
 
 PROVED_CIRCUITS: Final = ("request", "withdraw")
 """The circuits a client proves (the provider alone proves `slash`)."""

@@ -8,9 +8,7 @@ wire conventions of D8.
 
 from __future__ import annotations
 
-import os
 import secrets
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +20,7 @@ from prover.chain.registration import KeyFiles
 from prover.circuits.manifest import DEV_SETUP, SetupKind
 from prover.client.errors import ProfileError
 from prover.client.wallet import ServiceParams
+from prover.plumbing.atomic import atomic_write_bytes
 from prover.pricing.schedule import PriceSchedule
 from prover.wire.fields import Amount
 from prover.wire.required import VkHashes
@@ -122,17 +121,7 @@ def load_profile(wallet_path: Path) -> ClientProfile:
 
 
 def save_profile(wallet_path: Path, profile: ClientProfile) -> Path:
-    """Write the profile atomically (temp file 0600 + fsync + rename)."""
+    """Write the profile atomically (temp file 0600 + fsync + rename + directory fsync)."""
     path = profile_path(wallet_path)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(profile.model_dump_json(indent=2).encode() + b"\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, profile.model_dump_json(indent=2).encode() + b"\n", mode=0o600)
     return path

@@ -23,10 +23,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from prover.chain.deploy.deployment_file import Deployment
 from prover.chain.registration import KeyFiles, RegisteredParams
-from prover.circuits.atomic import atomic_write_text
 from prover.circuits.manifest import SetupKind
 from prover.crypto.rln import service_id as compute_service_id
 from prover.gateway.app.errors import GatewayConfigError
+from prover.plumbing.atomic import atomic_write_text
 from prover.pricing.schedule import PriceSchedule
 from prover.wire.fields import FieldElement
 from prover.wire.required import VkHashes

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Final
 
 from prover.gateway.app.errors import GatewayConfigError
+from prover.plumbing.atomic import atomic_write_text
 
 SERVER_KEY_NAME: Final = "server.key"
 SLASHER_KEY_NAME: Final = "slasher.key"
@@ -128,9 +129,7 @@ class DeploymentDir:
                         field="data_dir",
                     )
                 return
-            tmp = marker.with_suffix(".tmp")
-            tmp.write_text(json.dumps(want) + "\n")
-            os.replace(tmp, marker)
+            atomic_write_text(marker, json.dumps(want) + "\n")
         except (OSError, ValueError) as exc:
             raise GatewayConfigError(
                 f"data_dir: cannot read or write {marker}: {exc}", field="data_dir"

@@ -14,31 +14,9 @@ import json
 import unicodedata
 from typing import Any
 
+from prover.plumbing.errors import JsonDuplicateKeyError
+from prover.plumbing.strict_json import loads_strict
 from prover.pricing.errors import PreflightRefused, Refusal
-
-
-class _Duplicate(ValueError):
-    pass
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _Duplicate(key)
-        out[key] = value
-    return out
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"non-standard JSON constant {name}")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if value in (float("inf"), float("-inf")):
-        raise ValueError(f"number {text} overflows a double")
-    return value
 
 
 def _refused(message: str, field: str) -> PreflightRefused:
@@ -55,14 +33,9 @@ def parse_strict(body: bytes, field: str = "body") -> Any:
     if text.startswith("\ufeff"):
         raise _refused(f"{field} starts with a byte-order mark", field)
     try:
-        return json.loads(
-            text,
-            object_pairs_hook=_no_duplicates,
-            parse_constant=_no_constants,
-            parse_float=_finite,
-        )
-    except _Duplicate as exc:
-        raise _refused(f"{field} repeats the key {exc.args[0]!r}", field) from exc
+        return loads_strict(text, integers_only=False)
+    except JsonDuplicateKeyError as exc:
+        raise _refused(f"{field} repeats the key {exc.key!r}", field) from exc
     except RecursionError as exc:
         raise _refused(f"{field} is nested too deeply", field) from exc
     except ValueError as exc:

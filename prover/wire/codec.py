@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from prover.plumbing.errors import JsonDuplicateKeyError, JsonNonIntegerError
+from prover.plumbing.strict_json import loads_strict
 from prover.wire.errors import ErrorCode, WireError
 
 MAX_HEADER_BYTES = 8192
@@ -27,27 +29,6 @@ def encode_header(model: BaseModel) -> str:
     """Compact JSON (keys as declared, aliases used), then standard base64."""
     raw = model.model_dump_json(by_alias=True).encode()
     return base64.b64encode(raw).decode("ascii")
-
-
-class _Duplicate(ValueError):
-    pass
-
-
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _Duplicate(key)
-        out[key] = value
-    return out
-
-
-def _no_float(text: str) -> Any:
-    raise _NonInteger(text)
-
-
-class _NonInteger(ValueError):
-    pass
 
 
 def _find_key(value: Any, key: str, path: tuple[str, ...] = ()) -> str:
@@ -72,17 +53,17 @@ def _strict_json(raw: bytes, header: str) -> None:
     keeps the last duplicate silently)."""
     try:
         text = raw.decode("utf-8")
-        json.loads(text, object_pairs_hook=_pairs, parse_float=_no_float, parse_constant=_no_float)
-    except _Duplicate as exc:
-        key = exc.args[0]
+        loads_strict(text, integers_only=True)
+    except JsonDuplicateKeyError as exc:
+        key = exc.key
         lenient = json.loads(text)
         where = _find_key(lenient, key) or key
         raise WireError(
             ErrorCode.BAD_REQUEST, f"{header}: {where} appears twice", field=where
         ) from exc
-    except _NonInteger as exc:
+    except JsonNonIntegerError as exc:
         raise WireError(
-            ErrorCode.BAD_REQUEST, f"{header}: the number {exc.args[0]} is not a plain integer"
+            ErrorCode.BAD_REQUEST, f"{header}: the number {exc.text} is not a plain integer"
         ) from exc
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise WireError(ErrorCode.BAD_REQUEST, f"{header} is not valid JSON") from exc

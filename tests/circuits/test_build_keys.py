@@ -14,13 +14,13 @@ from typer.testing import CliRunner
 from zkcredits_testing.sandbox_compile import compile_standalone
 
 from prover.circuits.artifacts import CircuitArtifacts
-from prover.circuits.atomic import atomic_write_bytes, atomic_write_with
 from prover.circuits.build import BuildDirs, build_circuit
 from prover.circuits.errors import ArtifactError
 from prover.circuits.keys import ensure_dev_keys, load_vk
 from prover.circuits.manifest import PROVING_KEY_NAME, read_manifest
 from prover.circuits.prover import CircuitKeys, Prover
 from prover.cli.circuits import app
+from prover.plumbing.atomic import atomic_write_bytes, atomic_write_with
 from prover.toolchain.solc import compile_files
 
 FIXTURE = Path(__file__).parent / "fixtures" / "fixture.circom"

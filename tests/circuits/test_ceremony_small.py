@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 from zkcredits_testing.sandbox_compile import compile_standalone
 
 from prover.circuits.artifacts import CircuitArtifacts
-from prover.circuits.atomic import sha256_file
 from prover.circuits.ceremony import TRANSCRIPT, load_transcript, verify_ceremony
 from prover.circuits.errors import CeremonyError
 from prover.circuits.keys import import_ceremony_keys
@@ -29,6 +28,7 @@ from prover.circuits.snarkjs import (
 )
 from prover.circuits.vkey import parse_vk
 from prover.cli.circuits import app
+from prover.plumbing.digest import sha256_file
 
 pytestmark = pytest.mark.slow
 FIXTURE = Path(__file__).parent / "fixtures" / "fixture.circom"

@@ -47,11 +47,11 @@ from prover.chain.registration import (
     service_id_for,
 )
 from prover.chain.sender import Sender
-from prover.circuits.atomic import sha256_file
 from prover.circuits.manifest import KeyManifest, write_manifest
 from prover.circuits.vkey import parse_vk
 from prover.cli.main import app as main_app
 from prover.crypto.babyjub import BASE8
+from prover.plumbing.digest import sha256_file
 from prover.pricing.schedule import PriceSchedule
 from prover.toolchain.anvil import AnvilProcess, ChainInfo
 

@@ -13,7 +13,7 @@ from web3 import Web3
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from e2e_world import CountingApp, CountingVerifier, Gateway, SharedClock, World
+from e2e_world import CountingApp, CountingVerifier, SharedClock, World
 from zkcredits_testing.devprovider import deploy_dev_provider
 
 from prover.chain.mirror import Finality, VaultMirror
@@ -25,9 +25,10 @@ from prover.crypto import generate_secret_key
 from prover.gateway.app import GatewaySettings, create_app
 from prover.gateway.app.wiring import build_policy
 from prover.gateway.chain.view import MirrorChainView
-from prover.gateway.embedded import ThreadedServer, create_embedded_upstream
+from prover.gateway.embedded import create_embedded_upstream
 from prover.gateway.store import open_store
 from prover.gateway.upstream.http import HttpUpstream
+from prover.plumbing.server import ThreadedServer
 from prover.toolchain.anvil import AnvilProcess
 
 
@@ -36,7 +37,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     root = tmp_path_factory.mktemp("tickets-e2e")
     build_all(["request", "withdraw", "slash"], BuildDirs())
     keys = CircuitKeys.load("request")
-    gateway = Gateway()
+    gateway = ThreadedServer()  # bound now: its URL goes into the deployment
     upstream = CountingApp(create_embedded_upstream())
     with AnvilProcess() as chain, ThreadedServer(upstream) as upstream_url:  # type: ignore[arg-type]
         sk = generate_secret_key()

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import httpx2
 import openai
-import uvicorn
 from web3 import Web3
 from zkcredits_testing.devchain import DevChain
 from zkcredits_testing.devkeys import anvil_account
@@ -40,6 +39,7 @@ from prover.client.wallet import KdfParams, Note, Wallet
 from prover.gateway.app import GatewaySettings
 from prover.gateway.app.verify import verifier_from_keys
 from prover.gateway.store import NullifierStore
+from prover.plumbing.server import ThreadedServer
 
 FAST_KDF = KdfParams(log2_n=10, r=8, p=1)
 PASSPHRASE = "e2e one-time keys"
@@ -79,39 +79,6 @@ class CountingVerifier:
         return verifier_from_keys(self.keys)(proof, signals)
 
 
-class Gateway:
-    """uvicorn in a thread on a socket bound before the deployment (its URL is registered)."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/"
-        self.server: uvicorn.Server | None = None
-        self.thread: threading.Thread | None = None
-
-    def start(self, app: object) -> None:
-        config = uvicorn.Config(
-            app,  # type: ignore[arg-type]
-            log_config=None,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            timeout_graceful_shutdown=2,
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
-        )
-        self.thread.start()
-        _wait(lambda: self.server is not None and self.server.started, "the gateway")
-
-    def stop(self) -> None:
-        if self.server is not None and self.thread is not None:
-            self.server.should_exit = True
-            self.thread.join(10)
-        self.sock.close()
-
-
 def _wait(ready: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not ready():
@@ -135,7 +102,7 @@ class World:
     settings: GatewaySettings
     server_sk: int
     upstream_url: str
-    gateway: Gateway
+    gateway: ThreadedServer
     gateway_mirror: VaultMirror
     store: NullifierStore
     verifier: CountingVerifier

@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from prover.chain.deploy.errors import DeployError
 from prover.chain.erc8004 import RegistryAddresses
 from prover.chain.registration import KeyFiles, RegisteredParams
-from prover.circuits.atomic import atomic_write_text
 from prover.circuits.manifest import SetupKind
+from prover.plumbing.atomic import atomic_write_text
 from prover.pricing.schedule import PriceSchedule
 from prover.toolchain.paths import REPO_ROOT
 from prover.wire.fields import FieldElement

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Final
 
-from prover.chain.mirror.errors import MirrorMismatchError
+from prover.chain.mirror.errors import MirrorError, MirrorMismatchError
 from prover.chain.mirror.finality import BlockRef
 from prover.chain.mirror.models import (
     CheckpointEvent,
@@ -20,6 +20,8 @@ from prover.chain.mirror.models import (
     VaultEvent,
     WithdrawalRecord,
 )
+from prover.plumbing.errors import SqliteOpenError
+from prover.plumbing.sqlite import open_sqlite
 
 SCHEMA_VERSION: Final[int] = 1
 
@@ -56,11 +58,12 @@ class MirrorDb:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        try:
+            self._conn = open_sqlite(path)
+        except SqliteOpenError as exc:
+            raise MirrorError(f"mirror file: {exc}") from exc
         self._lock = threading.Lock()
         with self._lock:
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.executescript(_SCHEMA)
 
     def close(self) -> None:

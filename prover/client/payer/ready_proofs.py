@@ -138,10 +138,7 @@ class ProofKeeper:
     async def start(self) -> None:
         """First checkpoint, proofs for every payable note, then the refresh loop. A chain
         that does not answer now is retried by the loop; calls prove on their path meanwhile."""
-        try:
-            await self.refresh()
-        except (ClientError, WalletError) as exc:
-            log.warning("proof_refresh_failed", error_type=type(exc).__name__)
+        await self._refresh_logged()
         self._loop = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:
@@ -175,10 +172,14 @@ class ProofKeeper:
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(self.refresh_s)
-            try:
-                await self.refresh()
-            except (ClientError, WalletError) as exc:
-                log.warning("proof_refresh_failed", error_type=type(exc).__name__)
+            await self._refresh_logged()
+
+    async def _refresh_logged(self) -> None:
+        """`refresh()`; a chain or wallet failure is logged and left to the next round."""
+        try:
+            await self.refresh()
+        except (ClientError, WalletError) as exc:
+            log.warning("proof_refresh_failed", error_type=type(exc).__name__)
 
     async def fill(self) -> None:
         """Schedule a proof for every payable note that has none ready or running."""

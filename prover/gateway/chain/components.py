@@ -32,6 +32,8 @@ from prover.gateway.chain.view import MirrorChainView
 from prover.gateway.chain.watcher import WithdrawalWatcher
 from prover.gateway.store import NullifierStore
 from prover.logs import get_logger
+from prover.plumbing.errors import SecretFileError, SecretFileMissingError
+from prover.plumbing.secret_file import read_secret_text
 
 log = get_logger("zkcredits.gateway.chain")
 
@@ -90,19 +92,18 @@ def open_gateway_chain(
 
 
 def read_account_key(path: Path) -> LocalAccount:
-    """The slasher's chain account from a file holding a 32-byte hex private key."""
+    """The slasher's chain account from a file holding a 32-byte hex private key (the file must
+    be the owner's alone: the secret-file rule of `prover.plumbing.secret_file`)."""
     try:
-        text = path.read_text().strip().removeprefix("0x")
-    except FileNotFoundError as exc:
+        text = read_secret_text(path).removeprefix("0x")
+    except SecretFileMissingError as exc:
         raise GatewayChainError(
             f"slasher_key_file: no key file at {path} (the slasher's chain key, 64 hex digits; "
             "--slasher-key-file or ZKCREDITS_GATEWAY_SLASHER_KEY_FILE)",
             field="slasher_key_file",
         ) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise GatewayChainError(
-            f"slasher_key_file: cannot read {path}: {exc}", field="slasher_key_file"
-        ) from exc
+    except SecretFileError as exc:
+        raise GatewayChainError(f"slasher_key_file: {exc}", field="slasher_key_file") from exc
     if len(text) != 64:
         raise GatewayChainError(
             f"slasher_key_file: {path}: expected 64 hex digits", field="slasher_key_file"

@@ -9,7 +9,6 @@ The job file holds recovered secrets `k` of cheaters' notes: keep it with the ga
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from enum import StrEnum
@@ -18,7 +17,9 @@ from typing import Final, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from prover.gateway.chain.errors import SlashJobsMismatchError
+from prover.gateway.chain.errors import GatewayChainError, SlashJobsMismatchError
+from prover.plumbing.errors import SqliteOpenError
+from prover.plumbing.sqlite import open_sqlite
 
 _SCHEMA: Final[str] = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -102,11 +103,12 @@ class SlashJobs:
     def __init__(self, path: Path, *, chain_id: int, vault: str) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        try:
+            self._conn = open_sqlite(path)
+        except SqliteOpenError as exc:
+            raise GatewayChainError(f"slash-job file: {exc}", field="slash_jobs") from exc
         self._lock = threading.Lock()
         with self._lock:
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.executescript(_SCHEMA)
             identity = {"chain_id": str(chain_id), "vault": vault}
             stored = dict(self._conn.execute("SELECT key, value FROM meta").fetchall())

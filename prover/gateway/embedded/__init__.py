@@ -7,7 +7,7 @@ In process: `httpx.ASGITransport(app=create_embedded_upstream())`; as a server:
 from prover.gateway.embedded.app import CHAT_MODEL, EMBED_MODEL, create_embedded_upstream
 from prover.gateway.embedded.errors import EmbeddedServerError
 from prover.gateway.embedded.record import DIGEST_HEADER, Received, request_sha256
-from prover.gateway.embedded.server import EmbeddedUpstreamProcess, ThreadedServer, serve
+from prover.gateway.embedded.server import EmbeddedUpstreamProcess, serve
 
 __all__ = [
     "CHAT_MODEL",
@@ -16,7 +16,6 @@ __all__ = [
     "EmbeddedServerError",
     "EmbeddedUpstreamProcess",
     "Received",
-    "ThreadedServer",
     "create_embedded_upstream",
     "request_sha256",
     "serve",

@@ -3,25 +3,24 @@
 `serve()` binds the socket itself (port 0 = a free port chosen by the kernel), prints one line
 `LISTENING http://127.0.0.1:<port>` on stdout and runs uvicorn on that socket — no race between
 picking a port and binding it. `EmbeddedUpstreamProcess` starts that in a subprocess for the demo
-and tests and stops it by its PID.
+and tests and stops it by its PID. In this process:
+`ThreadedServer(create_embedded_upstream())` (`prover.plumbing.server`).
 """
 
 from __future__ import annotations
 
 import selectors
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from types import TracebackType
 
 import uvicorn
-from starlette.types import ASGIApp
 
 from prover.gateway.embedded.app import create_embedded_upstream
 from prover.gateway.embedded.errors import EmbeddedServerError
+from prover.plumbing.server import bound_socket
 from prover.toolchain.process import stop_process
 
 READY_PREFIX = "LISTENING "
@@ -29,7 +28,7 @@ READY_PREFIX = "LISTENING "
 
 def serve(host: str = "127.0.0.1", port: int = 0, *, overrun_tokens: int = 0) -> None:
     """Blocking: serve the embedded upstream on `host:port` until terminated."""
-    sock = _bound_socket(host, port)
+    sock = bound_socket(host, port)
     bound = sock.getsockname()[1]
     app = create_embedded_upstream(overrun_tokens=overrun_tokens)
     config = uvicorn.Config(
@@ -37,61 +36,6 @@ def serve(host: str = "127.0.0.1", port: int = 0, *, overrun_tokens: int = 0) ->
     )
     print(f"{READY_PREFIX}http://{host}:{bound}", flush=True)
     uvicorn.Server(config).run(sockets=[sock])
-
-
-def _bound_socket(host: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(128)
-    return sock
-
-
-class ThreadedServer:
-    """`with ThreadedServer(app) as base_url:` — uvicorn in a thread of this process, 127.0.0.1.
-
-    For the demo and tests that want a real HTTP hop (true streaming, real sockets) without a
-    subprocess; `create_embedded_upstream()` is the usual `app`.
-    """
-
-    def __init__(
-        self, app: ASGIApp, *, host: str = "127.0.0.1", start_timeout: float = 30.0
-    ) -> None:
-        self._sock = _bound_socket(host, 0)
-        self.base_url = f"http://{host}:{self._sock.getsockname()[1]}"
-        config = uvicorn.Config(  # log_config=None: no dictConfig inside a configured process
-            app,
-            log_config=None,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            timeout_graceful_shutdown=2,
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
-        )
-        self._start_timeout = start_timeout
-
-    def __enter__(self) -> str:
-        self._thread.start()
-        deadline = time.monotonic() + self._start_timeout
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                self.__exit__(None, None, None)
-                raise EmbeddedServerError("threaded upstream server did not start")
-            time.sleep(0.01)
-        return self.base_url
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
-        self._sock.close()
 
 
 class EmbeddedUpstreamProcess:

@@ -24,6 +24,8 @@ from prover.crypto.rln import keccak256
 from prover.gateway.policy.entry import PenaltyEntry, make_entry
 from prover.gateway.policy.errors import PenaltyLogError
 from prover.gateway.policy.evidence import ZERO_HASH
+from prover.plumbing.errors import SqliteOpenError
+from prover.plumbing.sqlite import open_sqlite
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS penalty_log (
@@ -67,13 +69,13 @@ class PenaltyLog:
         self._clock = clock
         self._lock = threading.Lock()
         try:
-            self._db = sqlite3.connect(
-                str(path), timeout=busy_timeout, isolation_level=None, check_same_thread=False
-            )
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
+            self._db = open_sqlite(path, busy_timeout=busy_timeout)
+        except SqliteOpenError as exc:
+            raise PenaltyLogError(f"cannot open penalty log {path}: {exc}", field="path") from exc
+        try:
             self._db.execute(_DDL)
         except sqlite3.Error as exc:
+            self._db.close()
             raise PenaltyLogError(f"cannot open penalty log {path}: {exc}", field="path") from exc
 
     def close(self) -> None:

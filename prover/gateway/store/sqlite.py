@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,6 +42,8 @@ from prover.gateway.store.schema import (
     check_version,
     migration_steps,
 )
+from prover.plumbing.errors import SqliteOpenError, SqliteWalRefusedError
+from prover.plumbing.sqlite import open_sqlite
 
 _SELECT = f"SELECT {rows.COLUMNS} FROM nullifiers WHERE nullifier = ?"
 _INSERT = f"INSERT INTO nullifiers ({rows.COLUMNS}) VALUES ({', '.join(['?'] * rows.WIDTH)})"
@@ -85,34 +86,11 @@ class SqliteNullifierStore(NullifierStore):
 
     def _connect(self) -> sqlite3.Connection:
         try:
-            conn = sqlite3.connect(
-                self._path,
-                timeout=self._busy_timeout,
-                isolation_level=None,  # we issue BEGIN/COMMIT ourselves
-                check_same_thread=False,  # only close_all() crosses threads
-            )
-            mode = self._enter_wal(conn)
-            conn.execute("PRAGMA synchronous = FULL")
-        except sqlite3.Error as exc:
+            return open_sqlite(self._path, busy_timeout=self._busy_timeout)
+        except SqliteWalRefusedError as exc:
+            raise StoreConfigError(f"SQLite store {self._path} refused WAL mode ({exc})") from exc
+        except SqliteOpenError as exc:
             raise StoreBackendError(f"cannot open SQLite store {self._path}: {exc}") from exc
-        if str(mode).lower() != "wal":
-            conn.close()
-            raise StoreConfigError(f"SQLite store {self._path} refused WAL mode (got {mode!r})")
-        return conn
-
-    def _enter_wal(self, conn: sqlite3.Connection) -> object:
-        """Switch to WAL. On a file several processes are creating at once, the switch can get
-        SQLITE_BUSY without SQLite's busy handler running, so retry it within `busy_timeout`."""
-        deadline = time.monotonic() + self._busy_timeout
-        delay = 0.005
-        while True:
-            try:
-                return conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) or time.monotonic() + delay > deadline:
-                    raise
-            time.sleep(delay)
-            delay = min(delay * 2, 0.2)
 
     @contextmanager
     def _tx(self, *, write: bool) -> Iterator[sqlite3.Connection]:

@@ -28,17 +28,17 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from prover.gateway.upstream.errors import UpstreamConfigError
 from prover.gateway.upstream.headers import configured_headers
 from prover.gateway.upstream.http import HttpUpstream
+from prover.plumbing.errors import SecretFileError
+from prover.plumbing.secret_file import read_secret_text
 
 EMBEDDED = "embedded"
 
 
 def _read_secret_file(path: Path, what: str) -> str:
     try:
-        return path.read_text(encoding="utf-8").strip()
-    except OSError as exc:
-        raise UpstreamConfigError(
-            f"cannot read the {what} file: {exc.strerror}", field=what
-        ) from None
+        return read_secret_text(path, allow_empty=True)
+    except SecretFileError as exc:
+        raise UpstreamConfigError(f"the {what} file: {exc}", field=what) from None
 
 
 class UpstreamSettings(BaseSettings):

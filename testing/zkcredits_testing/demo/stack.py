@@ -3,15 +3,12 @@ side (mirror, withdrawal watcher, slasher) and the embedded upstream — all sto
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import uvicorn
 from web3 import Web3
 
 from prover.chain.deploy.deployment_file import Deployment
@@ -24,10 +21,12 @@ from prover.crypto import generate_secret_key
 from prover.gateway.app import GatewaySettings, create_app
 from prover.gateway.app.wiring import build_policy
 from prover.gateway.chain.components import GatewayChain, open_gateway_chain
-from prover.gateway.embedded import ThreadedServer, create_embedded_upstream
+from prover.gateway.embedded import create_embedded_upstream
 from prover.gateway.policy.log import PenaltyLog
 from prover.gateway.store import open_store
 from prover.gateway.upstream.http import HttpUpstream
+from prover.plumbing.errors import ServerStartError
+from prover.plumbing.server import ThreadedServer
 from prover.toolchain.anvil import AnvilProcess
 from zkcredits_testing.demo.config import DEMO_SCHEDULE
 from zkcredits_testing.demo.errors import DemoError
@@ -42,43 +41,6 @@ SLASHER_ACCOUNT = 6
 TREASURY_ACCOUNT = 1  # `dev_config`'s treasury
 
 Progress = Callable[[str], None]
-
-
-class _Gateway:
-    """uvicorn in a thread on a socket bound before the deployment (its URL is registered)."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/"
-        self.server: uvicorn.Server | None = None
-        self.thread: threading.Thread | None = None
-
-    def start(self, app: object) -> None:
-        config = uvicorn.Config(
-            app,  # type: ignore[arg-type]
-            log_config=None,  # leave this process's logging alone; records go to the root logger
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            timeout_graceful_shutdown=2,
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
-        )
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise DemoError("the gateway did not start within 30 s")
-            time.sleep(0.02)
-
-    def stop(self) -> None:
-        if self.server is not None and self.thread is not None:
-            self.server.should_exit = True
-            self.thread.join(10)
-        self.sock.close()
 
 
 @dataclass
@@ -151,8 +113,8 @@ def running_stack(root: Path, progress: Progress = lambda _m: None) -> Iterator[
         progress("starting Anvil")
         chain = stack.enter_context(AnvilProcess(log_path=root / "anvil.log"))
         upstream_url = stack.enter_context(ThreadedServer(create_embedded_upstream()))
-        gateway = _Gateway()
-        stack.callback(gateway.sock.close)
+        gateway = ThreadedServer()  # bound now: its URL goes into the deployment
+        stack.callback(gateway.stop)
         timings["start Anvil + upstream"] = time.monotonic() - t0
 
         t0 = time.monotonic()
@@ -197,7 +159,10 @@ def running_stack(root: Path, progress: Progress = lambda _m: None) -> Iterator[
             penalty_log=penalty_log,
         )
         stack.callback(gateway.stop)
-        gateway.start(app)
+        try:
+            gateway.start(app)
+        except ServerStartError as exc:
+            raise DemoError(f"the gateway did not start: {exc}") from exc
         timings["start gateway"] = time.monotonic() - t0
         yield Stack(
             root=root,

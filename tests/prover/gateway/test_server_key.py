@@ -89,6 +89,7 @@ def test_a_key_file_out_of_range_or_malformed_is_refused_naming_the_field(
 ) -> None:
     path = tmp_path / "server.key"
     path.write_text(content)
+    path.chmod(0o600)  # the owner's alone: what is refused is the content
     with pytest.raises(GatewayConfigError) as info:
         read_server_key(path)
     assert info.value.field == "server_key" and reason in str(info.value)

@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import NoReturn
 
 from prover.circuits.artifacts import CircuitArtifacts
-from prover.circuits.atomic import sha256_file
 from prover.circuits.ceremony import CeremonyOutput, load_transcript, run_phase2
 from prover.circuits.compiler import compile_circuit
 from prover.circuits.ptau import ensure_ptau, power_for, ptau_path
 from prover.circuits.r1cs import read_r1cs_header
+from prover.plumbing.digest import sha256_file
 
 
 def cache_root() -> Path:

@@ -6,15 +6,12 @@ wallet with deposited notes inside an accepted checkpoint.
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from web3 import Web3
 from zkcredits_testing.devchain import DevChain
 from zkcredits_testing.devkeys import anvil_account
@@ -35,49 +32,15 @@ from prover.client.wallet import KdfParams, Note, Wallet
 from prover.crypto import generate_secret_key
 from prover.gateway.app import GatewaySettings, create_app
 from prover.gateway.chain.view import MirrorChainView
-from prover.gateway.embedded import ThreadedServer, create_embedded_upstream
+from prover.gateway.embedded import create_embedded_upstream
 from prover.gateway.policy import RulePolicy
 from prover.gateway.store import open_store
 from prover.gateway.upstream.http import HttpUpstream
+from prover.plumbing.server import ThreadedServer
 from prover.toolchain.anvil import AnvilProcess
 
 FAST_KDF = KdfParams(log2_n=10, r=8, p=1)
 PASSPHRASE = "payer test passphrase"
-
-
-class _Gateway:
-    """uvicorn on a socket bound before the deployment (its URL goes in the registration)."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/"
-        self.server: uvicorn.Server | None = None
-        self.thread: threading.Thread | None = None
-
-    def start(self, app: object) -> None:
-        config = uvicorn.Config(
-            app,  # type: ignore[arg-type]
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            timeout_graceful_shutdown=2,
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
-        )
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            assert time.monotonic() < deadline and self.thread.is_alive(), "gateway did not start"
-            time.sleep(0.02)
-
-    def stop(self) -> None:
-        if self.server is not None and self.thread is not None:
-            self.server.should_exit = True
-            self.thread.join(10)
-        self.sock.close()
 
 
 @dataclass
@@ -148,7 +111,7 @@ class World:
 @pytest.fixture(scope="session")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     root = tmp_path_factory.mktemp("payer-world")
-    gateway = _Gateway()
+    gateway = ThreadedServer()  # bound now: its URL goes into the deployment
     with AnvilProcess() as chain, ThreadedServer(create_embedded_upstream()) as upstream_url:
         sk = generate_secret_key()
         deployment = deploy_dev_provider(chain.rpc_url, sk, gateway.url, root / "deployments")

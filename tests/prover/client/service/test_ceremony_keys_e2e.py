@@ -47,14 +47,14 @@ from prover.crypto import generate_secret_key
 from prover.gateway.app import GatewaySettings, create_app
 from prover.gateway.app.key_route import PublishedKeys
 from prover.gateway.chain.view import MirrorChainView
-from prover.gateway.embedded import CHAT_MODEL, ThreadedServer, create_embedded_upstream
+from prover.gateway.embedded import CHAT_MODEL, create_embedded_upstream
 from prover.gateway.policy import RulePolicy
 from prover.gateway.store import open_store
 from prover.gateway.upstream.http import HttpUpstream
+from prover.plumbing.server import ThreadedServer
 from prover.toolchain.anvil import AnvilProcess
 
 from .ceremony_keys import ceremony  # type: ignore[import-not-found]
-from .conftest import _Gateway  # type: ignore[import-not-found]
 
 # The ceremony's keys come from ceremony_keys.py: cached per machine (seconds), else made in the
 # background from the start of the session (20-50 min of snarkjs on 2 cores), this test running
@@ -85,7 +85,7 @@ def provider(
         artifacts = compile_circuit(name).artifacts
         output = ceremony(artifacts)
         build_circuit(artifacts, dirs, zkey=output.zkey, transcript=output.transcript_path)
-    gateway = _Gateway()
+    gateway = ThreadedServer()  # bound now: its URL goes into the deployment
     with (
         AnvilProcess(extra_args=["--chain-id", str(CHAIN_ID)]) as chain,
         ThreadedServer(create_embedded_upstream()) as upstream_url,

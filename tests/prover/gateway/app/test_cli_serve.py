@@ -38,6 +38,8 @@ def test_a_server_key_file_is_read_raw_or_hex_and_anything_else_is_refused(tmp_p
     raw.write_bytes(secret_key_to_bytes(SERVER_SK))
     hexed.write_text("0x" + secret_key_to_bytes(SERVER_SK).hex() + "\n")
     bad.write_bytes(b"\x01" * 31)
+    for path in (raw, hexed, bad):
+        path.chmod(0o600)  # key files are the owner's alone
     assert read_server_key(raw) == read_server_key(hexed) == SERVER_SK
     with pytest.raises(GatewayConfigError):
         read_server_key(bad)

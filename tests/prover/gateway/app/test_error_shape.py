@@ -5,16 +5,12 @@ the published policy."""
 
 from __future__ import annotations
 
-import socket
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from starlette.testclient import TestClient
 
@@ -27,6 +23,7 @@ from prover.gateway.app.error_shape import JsonErrorH11Protocol
 from prover.gateway.policy import RulePolicy
 from prover.gateway.policy.rules import default_policy_config
 from prover.gateway.store import SqliteNullifierStore
+from prover.plumbing.server import ThreadedServer
 
 
 def never_verifies(proof: bytes, signals: object) -> bool:
@@ -98,26 +95,8 @@ def test_the_policy_is_published_with_its_hash(client: TestClient) -> None:
 
 
 def test_headers_too_large_for_uvicorns_parser_get_the_error_shape(tmp_path: Path) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        _app(tmp_path), host="127.0.0.1", port=port, log_config=None, log_level="warning",
-        lifespan="off", http=JsonErrorH11Protocol, h11_max_incomplete_event_size=4096,
-    )  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive()
-        time.sleep(0.02)
-    try:
-        resp = httpx.get(
-            f"http://127.0.0.1:{port}/v1/models", headers={"X-Big": "a" * 20_000}, trust_env=False
-        )
+    options = {"http": JsonErrorH11Protocol, "h11_max_incomplete_event_size": 4096}
+    with ThreadedServer(_app(tmp_path), options=options) as url:
+        resp = httpx.get(f"{url}/v1/models", headers={"X-Big": "a" * 20_000}, trust_env=False)
         assert resp.status_code == 400 and _shape(resp)["code"] == "bad_request"
-        assert httpx.get(f"http://127.0.0.1:{port}/v1/models", trust_env=False).status_code == 200
-    finally:
-        server.should_exit = True
-        thread.join(10)
+        assert httpx.get(f"{url}/v1/models", trust_env=False).status_code == 200

@@ -20,8 +20,9 @@ from prover.circuits.prover import CircuitKeys
 from prover.gateway.app import create_app
 from prover.gateway.app.health import UpstreamMonitor
 from prover.gateway.app.metrics import GatewayMetrics
-from prover.gateway.embedded import ThreadedServer, create_embedded_upstream
+from prover.gateway.embedded import create_embedded_upstream
 from prover.gateway.store import SqliteNullifierStore
+from prover.plumbing.server import ThreadedServer
 from prover.wire import PaymentResponse, decode_header
 
 

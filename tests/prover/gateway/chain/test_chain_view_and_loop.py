@@ -105,6 +105,7 @@ def test_the_serve_components_factory_wires_the_view_and_the_slasher(
     params = vault.params()
     key_file = net.tmp / "slasher.key"
     key_file.write_text("0x" + bytes(SLASHER.key).hex())
+    key_file.chmod(0o600)
     settings = GatewaySettings(
         chain_id=31337, vault=vault.address, unit=params.unit, c_max=params.c_max,
         reserve=params.reserve, penalty_max=params.penalty_max,

@@ -36,8 +36,9 @@ from prover.crypto.request_hash import RequestFields
 from prover.crypto.rln import note_id, service_id
 from prover.crypto.ticket_key import TicketKey
 from prover.gateway.bundle import bundle_from_deployment
-from prover.gateway.embedded import ThreadedServer, create_embedded_upstream
+from prover.gateway.embedded import create_embedded_upstream
 from prover.gateway.policy.entry import PenaltyEntry, verify_log
+from prover.plumbing.server import ThreadedServer
 from prover.wire import PaymentResponse, decode_header, signed_payment
 from prover.wire import encode_header as encode
 

@@ -76,12 +76,14 @@ def test_revenue_shows_owed_exits_and_sweeps_and_collect_pays_the_treasury(
     # Only the treasury's key collects; nothing is sent with another.
     user_key = tmp_path / "user.key"
     user_key.write_text("0x" + bytes(anvil_account(3).key).hex())
+    user_key.chmod(0o600)
     code, _, err = _cli(capsys, "provider", "collect", *common, "--key-file", str(user_key))
     assert code == 1 and "key_file" in err and "treasury" in err
     assert vault.note(note_id(expired.k)).status is NoteStatus.ACTIVE
 
     key = tmp_path / "treasury.key"
     key.write_text("0x" + bytes(TREASURY.key).hex())
+    key.chmod(0o600)
     before = net.w3.eth.get_balance(TREASURY.address)
     code, done, err = _cli(capsys, "provider", "collect", *common, "--key-file", str(key), "--json")
     assert code == 0, err

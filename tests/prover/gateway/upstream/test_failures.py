@@ -10,9 +10,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from prover.gateway.embedded import ThreadedServer
 from prover.gateway.ports import ForwardReply, ForwardStream
 from prover.gateway.upstream import HttpUpstream, reply_cost
+from prover.plumbing.server import ThreadedServer
 from prover.pricing import preflight
 from prover.pricing.schedule import PriceRoute, PriceSchedule, Usage
 

@@ -15,9 +15,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from prover.gateway.embedded.server import ThreadedServer
 from prover.gateway.upstream import HttpUpstream, UpstreamConfigError
 from prover.gateway.upstream.settings import UpstreamSettings
+from prover.plumbing.server import ThreadedServer
 from prover.pricing import preflight
 
 from .conftest import chat_body, forward_request
@@ -97,6 +97,8 @@ def test_the_key_and_headers_can_come_from_files(
     url, app = keyed
     (tmp_path / "key").write_text(KEY + "\n")
     (tmp_path / "headers.json").write_text('{"X-Team": "red"}')
+    for secret in ("key", "headers.json"):
+        (tmp_path / secret).chmod(0o600)
     settings = UpstreamSettings(
         base_url=url, api_key_file=tmp_path / "key", headers_file=tmp_path / "headers.json"
     )
