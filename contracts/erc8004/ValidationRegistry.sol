@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-pragma solidity ^0.8.28;
+pragma solidity 0.8.37;
 
 import {IIdentityRegistry} from "../interfaces/IIdentityRegistry.sol";
 import {IValidationRegistry} from "../interfaces/IValidationRegistry.sol";

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-pragma solidity ^0.8.24;
+pragma solidity 0.8.37;
 
 /// @notice Lifecycle of a note (PROTOCOL §7). IDs are single-use forever: any status but `None`
 /// refuses a new deposit under the same ID.
