@@ -46,10 +46,7 @@ contract IdentityRegistry is ERC721URIStorage, EIP712, IIdentityRegistry {
     }
 
     /// @inheritdoc IIdentityRegistry
-    function register(string calldata agentURI, MetadataEntry[] calldata metadata)
-        external
-        returns (uint256 agentId)
-    {
+    function register(string calldata agentURI, MetadataEntry[] calldata metadata) external returns (uint256 agentId) {
         agentId = _register(agentURI, metadata);
     }
 
@@ -109,9 +106,7 @@ contract IdentityRegistry is ERC721URIStorage, EIP712, IIdentityRegistry {
     }
 
     /// @inheritdoc IIdentityRegistry
-    function setAgentWallet(uint256 agentId, address newWallet, uint256 deadline, bytes calldata signature)
-        external
-    {
+    function setAgentWallet(uint256 agentId, address newWallet, uint256 deadline, bytes calldata signature) external {
         address owner = _requireOperator(agentId);
         if (newWallet == address(0)) revert ZeroWallet();
         if (block.timestamp > deadline) revert SignatureExpired(deadline, block.timestamp);

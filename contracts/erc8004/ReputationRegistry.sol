@@ -26,8 +26,9 @@ contract ReputationRegistry is IReputationRegistry {
     mapping(uint256 agentId => mapping(address client => uint64)) private _lastIndex;
     mapping(uint256 agentId => address[]) private _clients;
     mapping(uint256 agentId => mapping(address client => mapping(uint64 index => address[]))) private _responders;
-    mapping(uint256 agentId => mapping(address client => mapping(uint64 index => mapping(address responder => uint64))))
-        private _responseCount;
+    mapping(
+        uint256 agentId => mapping(address client => mapping(uint64 index => mapping(address responder => uint64)))
+    ) private _responseCount;
 
     constructor(address identityRegistry_) {
         if (identityRegistry_ == address(0)) revert ZeroIdentityRegistry();
@@ -52,7 +53,9 @@ contract ReputationRegistry is IReputationRegistry {
         string calldata feedbackURI,
         bytes32 feedbackHash
     ) external {
-        if (valueDecimals > MAX_VALUE_DECIMALS) revert ValueDecimalsTooLarge(valueDecimals);
+        if (valueDecimals > MAX_VALUE_DECIMALS) {
+            revert ValueDecimalsTooLarge(valueDecimals);
+        }
         if (value > MAX_ABS_VALUE || value < -MAX_ABS_VALUE) revert ValueOutOfRange(value);
         // Reverts with ERC721NonexistentToken for an unknown agent.
         if (IIdentityRegistry(_identityRegistry).isAuthorizedOrOwner(msg.sender, agentId)) {

@@ -42,9 +42,12 @@ contract ValidationRegistry is IValidationRegistry {
     }
 
     /// @inheritdoc IValidationRegistry
-    function validationRequest(address validatorAddress, uint256 agentId, string calldata requestURI, bytes32 requestHash)
-        external
-    {
+    function validationRequest(
+        address validatorAddress,
+        uint256 agentId,
+        string calldata requestURI,
+        bytes32 requestHash
+    ) external {
         if (validatorAddress == address(0)) revert ZeroValidator();
         if (requestHash == bytes32(0)) revert ZeroRequestHash();
         if (bytes(requestURI).length == 0) revert EmptyRequestURI();

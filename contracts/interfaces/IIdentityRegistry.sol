@@ -83,9 +83,7 @@ interface IIdentityRegistry is IERC721 {
     /// @param agentURI The agent URI (the registration file's address).
     /// @param metadata Metadata entries written after the reserved `agentWallet`.
     /// @return agentId The new agent's id.
-    function register(string calldata agentURI, MetadataEntry[] calldata metadata)
-        external
-        returns (uint256 agentId);
+    function register(string calldata agentURI, MetadataEntry[] calldata metadata) external returns (uint256 agentId);
 
     /// @notice Change the agent URI of `agentId` (owner or approved operator only).
     /// @param agentId The agent to change.
@@ -122,8 +120,7 @@ interface IIdentityRegistry is IERC721 {
     /// @param newWallet The wallet that signed.
     /// @param deadline The last timestamp the signature is valid at.
     /// @param signature `newWallet`'s signature over the registry's EIP-712 digest.
-    function setAgentWallet(uint256 agentId, address newWallet, uint256 deadline, bytes calldata signature)
-        external;
+    function setAgentWallet(uint256 agentId, address newWallet, uint256 deadline, bytes calldata signature) external;
 
     /// @notice Clear the wallet of `agentId` (owner or approved operator only).
     /// @param agentId The agent to change.

@@ -78,8 +78,12 @@ interface IValidationRegistry {
     /// @param agentId The agent whose work is to be checked.
     /// @param requestURI Where the work is (non-empty).
     /// @param requestHash The non-zero hash committing to the work, new for this agent.
-    function validationRequest(address validatorAddress, uint256 agentId, string calldata requestURI, bytes32 requestHash)
-        external;
+    function validationRequest(
+        address validatorAddress,
+        uint256 agentId,
+        string calldata requestURI,
+        bytes32 requestHash
+    ) external;
 
     /// @notice The named validator answers the request `(agentId, requestHash)`.
     /// @dev It may answer again: the last answer stands.

@@ -21,7 +21,7 @@ contract EthCreditVault is CreditVault, IEthCreditVault {
     }
 
     function _pay(address to, uint256 amount) internal override {
-        (bool ok, ) = payable(to).call{value: amount}("");
+        (bool ok,) = payable(to).call{value: amount}("");
         if (!ok) revert PaymentFailed(to, amount);
     }
 }
