@@ -85,6 +85,13 @@ template Request(MAX_DEPTH) {
     cMaxBits.in <== c_max;
     component reserveBits = Num2Bits(64);
     reserveBits.in <== reserve;
+    // Range checks only: that the decompositions exist is the constraint, the bits are not used
+    // (`_ <==` says so to circom --inspect and adds no constraint).
+    _ <== dBits.out;
+    _ <== expiryBits.out;
+    _ <== todayBits.out;
+    _ <== cMaxBits.out;
+    _ <== reserveBits.out;
 
     // Row 2: today ≤ expiry (both < 2^64; binds `today`).
     signal notExpired <== LessEqThan(64)([today, expiry]);
