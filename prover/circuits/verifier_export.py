@@ -69,7 +69,11 @@ def render_verifier_source(circuit: str, vk: SnarkjsVerifyingKey, setup: SetupKi
             cwd=REPO_ROOT,
             check=False,
         )
-    if proc.returncode != 0 or SNARKJS_CONTRACT not in proc.stdout or SNARKJS_PRAGMA not in proc.stdout:
+    if (
+        proc.returncode != 0
+        or SNARKJS_CONTRACT not in proc.stdout
+        or SNARKJS_PRAGMA not in proc.stdout
+    ):
         raise ArtifactError(
             f"rendering the verifier failed: {proc.stderr[-500:]}", field="verifier"
         )
