@@ -50,7 +50,8 @@ def test_only_the_listed_circomlib_warnings_pass() -> None:
 def test_warnings_are_parsed_from_coloured_output_with_their_template_base_name() -> None:
     output = (
         "\x1b[32mtemplate instances\x1b[0m: 3\n"
-        '\x1b[0m\x1b[1m\x1b[38;5;11mwarning[CA02]\x1b[0m\x1b[1m: In template "EscalarMulFix(32,[1,2])": '
+        "\x1b[0m\x1b[1m\x1b[38;5;11mwarning[CA02]\x1b[0m\x1b[1m: "
+        'In template "EscalarMulFix(32,[1,2])": '
         "Array of subcomponent input/output signals segments[0].dbl contains a total of 2 signals"
         "\x1b[0m\n"
         "\x1b[32mEverything went okay\x1b[0m\n"
