@@ -43,7 +43,7 @@ RENDER_JS: Final = Path(__file__).parent / "js" / "render_verifier.cjs"
 SNARKJS_CONTRACT: Final = "contract Groth16Verifier {"
 SNARKJS_PRAGMA: Final = "pragma solidity >=0.7.0 <0.9.0;"
 PRAGMA: Final = "pragma solidity 0.8.37;"
-"""The one exact pragma of every project contract (tests/contracts/test_contract_style.py checks it)."""
+"""The one exact pragma of every project contract (tests/contracts/test_contract_style.py)."""
 
 _DEV_BANNER = """\
 // ============================================================================================
