@@ -17,7 +17,7 @@ INTERFACES = {
     "ValidationRegistry": "IValidationRegistry",
 }
 _DECLARATION = re.compile(r"^\s*(function|event|error)\s+(\w+)\s*\(")
-_PRAGMA = re.compile(r"^\s*pragma\s+solidity\b[^;]*;", re.MULTILINE)
+_PRAGMA = re.compile(r"^[ \t]*(pragma[ \t]+solidity\b[^;]*;)", re.MULTILINE)
 
 
 def _doc_before(lines: list[str], index: int) -> str:
@@ -151,4 +151,5 @@ def test_the_checks_catch_a_missing_notice_param_inheritdoc_or_pragma() -> None:
     assert pragma_problems("pragma solidity ^0.8.24;\ncontract A {}") != []
     assert pragma_problems("pragma solidity 0.8.37;\npragma solidity 0.8.37;\n") != []
     assert pragma_problems("contract A {}") != []
+    assert pragma_problems("// x\n\npragma solidity 0.8.37;\n\ncontract A {}") == []
     assert pragma_problems("// x\npragma solidity 0.8.37;\ncontract A {}") == []
