@@ -20,8 +20,9 @@ pragma circom 2.1.5;
 //
 // What the caller (the gateway, §6 steps 1–3) must enforce: signals canonical; root a final,
 // non-zero checkpoint of the vault; service_id, c_max, reserve, server_pk those of the vault;
-// today the current day; x its own hash of the request (§8); the nullifier unseen (or a retry
-// with the same x). The circuit does not check server_pk's subgroup (the vault does).
+// today the current day; x = H(pk) of the one-time key that signed the request (§8); the
+// nullifier unseen (or a retry with the same x). The circuit does not check server_pk's
+// subgroup (the vault does).
 // ============================================================================================
 
 include "bitify.circom";
@@ -85,6 +86,13 @@ template Request(MAX_DEPTH) {
     cMaxBits.in <== c_max;
     component reserveBits = Num2Bits(64);
     reserveBits.in <== reserve;
+    // Range checks only: that the decompositions exist is the constraint, the bits are not used
+    // (`_ <==` says so to circom --inspect and adds no constraint).
+    _ <== dBits.out;
+    _ <== expiryBits.out;
+    _ <== todayBits.out;
+    _ <== cMaxBits.out;
+    _ <== reserveBits.out;
 
     // Row 2: today ≤ expiry (both < 2^64; binds `today`).
     signal notExpired <== LessEqThan(64)([today, expiry]);

@@ -73,6 +73,9 @@ template Withdraw() {
     state.is_genesis <== is_genesis;
     state.sig_R8 <== sig_R8;
     state.sig_S <== sig_S;
+    // The withdrawal opens the state but never uses its anonymous point E (only a request
+    // does): `_ <==` says so to circom --inspect and adds no constraint.
+    _ <== state.E;
 
     // Step 3: the pending rule and the accounting.
     AssertBoolean()(pending);
@@ -90,6 +93,13 @@ template Withdraw() {
     chargedBits.in <== charged;
     component penaltiesBits = Num2Bits(64);
     penaltiesBits.in <== penalties;
+    // Range checks only: that the decompositions exist is the constraint, the bits are not used
+    // (`_ <==` says so to circom --inspect and adds no constraint).
+    _ <== cMaxBits.out;
+    _ <== penaltyMaxBits.out;
+    _ <== dBits.out;
+    _ <== chargedBits.out;
+    _ <== penaltiesBits.out;
     // charged, penalties < 2^64, so their sum is < 2^65: LessEqThan(65) compares exactly.
     signal covered <== LessEqThan(65)([charged + penalties, D]);
     covered === 1;

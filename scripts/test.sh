@@ -9,6 +9,11 @@ export PATH="$PWD/.venv/bin:$PATH" SOLCX_BINARY_PATH="$PWD/.solcx"
 echo "== ruff"
 ruff check .
 ruff format --check .
+echo "== forge fmt --check (foundry.toml [fmt])"
+forge_bin=(node_modules/@foundry-rs/forge-linux-*/bin/forge)
+"${forge_bin[0]}" fmt --check contracts
+echo "== circom --inspect"
+python -m zkcredits_testing.circuit_lint
 echo "== mypy"
 mypy
 echo "== pytest"

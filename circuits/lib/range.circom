@@ -21,6 +21,9 @@ template ScalarBelowOrder() {
 
     component gap = Num2Bits(251);
     gap.in <== SUBGROUP_ORDER() - 1 - in;
+    // The gap's bits are not used: its decomposition existing is the range check (in < l).
+    // `_ <==` tells circom --inspect so; it adds no constraint.
+    _ <== gap.out;
 }
 
 // 1/in exists: proves in ≠ 0 (one constraint).

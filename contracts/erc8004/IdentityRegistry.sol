@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-pragma solidity ^0.8.28;
+pragma solidity 0.8.37;
 
 import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
 import {ERC721URIStorage} from "@openzeppelin/contracts/token/ERC721/extensions/ERC721URIStorage.sol";
@@ -35,18 +35,18 @@ contract IdentityRegistry is ERC721URIStorage, EIP712, IIdentityRegistry {
 
     // ---------------------------------------------------------------- registration
 
+    /// @inheritdoc IIdentityRegistry
     function register() external returns (uint256 agentId) {
         agentId = _register("", new MetadataEntry[](0));
     }
 
+    /// @inheritdoc IIdentityRegistry
     function register(string calldata agentURI) external returns (uint256 agentId) {
         agentId = _register(agentURI, new MetadataEntry[](0));
     }
 
-    function register(string calldata agentURI, MetadataEntry[] calldata metadata)
-        external
-        returns (uint256 agentId)
-    {
+    /// @inheritdoc IIdentityRegistry
+    function register(string calldata agentURI, MetadataEntry[] calldata metadata) external returns (uint256 agentId) {
         agentId = _register(agentURI, metadata);
     }
 
@@ -66,23 +66,27 @@ contract IdentityRegistry is ERC721URIStorage, EIP712, IIdentityRegistry {
         ERC721Utils.checkOnERC721Received(msg.sender, address(0), msg.sender, agentId, "");
     }
 
+    /// @inheritdoc IIdentityRegistry
     function setAgentURI(uint256 agentId, string calldata newURI) external {
         _requireOperator(agentId);
         _setTokenURI(agentId, newURI);
         emit URIUpdated(agentId, newURI, msg.sender);
     }
 
+    /// @inheritdoc IIdentityRegistry
     function totalAgents() external view returns (uint256) {
         return _nextAgentId;
     }
 
     // ---------------------------------------------------------------- metadata
 
+    /// @inheritdoc IIdentityRegistry
     function getMetadata(uint256 agentId, string calldata metadataKey) external view returns (bytes memory) {
         _requireOwned(agentId);
         return _metadata[agentId][metadataKey];
     }
 
+    /// @inheritdoc IIdentityRegistry
     function setMetadata(uint256 agentId, string calldata metadataKey, bytes calldata metadataValue) external {
         _requireOperator(agentId);
         _requireNotReserved(metadataKey);
@@ -91,6 +95,7 @@ contract IdentityRegistry is ERC721URIStorage, EIP712, IIdentityRegistry {
 
     // ---------------------------------------------------------------- agent wallet
 
+    /// @inheritdoc IIdentityRegistry
     function getAgentWallet(uint256 agentId) external view returns (address) {
         _requireOwned(agentId);
         bytes memory value = _metadata[agentId][AGENT_WALLET_KEY];
@@ -100,9 +105,8 @@ contract IdentityRegistry is ERC721URIStorage, EIP712, IIdentityRegistry {
         return address(bytes20(value));
     }
 
-    function setAgentWallet(uint256 agentId, address newWallet, uint256 deadline, bytes calldata signature)
-        external
-    {
+    /// @inheritdoc IIdentityRegistry
+    function setAgentWallet(uint256 agentId, address newWallet, uint256 deadline, bytes calldata signature) external {
         address owner = _requireOperator(agentId);
         if (newWallet == address(0)) revert ZeroWallet();
         if (block.timestamp > deadline) revert SignatureExpired(deadline, block.timestamp);
@@ -116,12 +120,18 @@ contract IdentityRegistry is ERC721URIStorage, EIP712, IIdentityRegistry {
         _writeMetadata(agentId, AGENT_WALLET_KEY, abi.encodePacked(newWallet));
     }
 
+    /// @inheritdoc IIdentityRegistry
     function unsetAgentWallet(uint256 agentId) external {
         _requireOperator(agentId);
         _writeMetadata(agentId, AGENT_WALLET_KEY, "");
     }
 
-    /// The EIP-712 digest `newWallet` signs to become the wallet of `agentId` owned by `owner`.
+    /// @notice The EIP-712 digest `newWallet` signs to become the wallet of `agentId` owned by `owner`.
+    /// @param agentId The agent.
+    /// @param newWallet The wallet that signs.
+    /// @param owner The agent's current owner (a transfer invalidates the signature).
+    /// @param deadline The last timestamp the signature is valid at.
+    /// @return The digest to sign.
     function walletDigest(uint256 agentId, address newWallet, address owner, uint256 deadline)
         public
         view
@@ -132,6 +142,7 @@ contract IdentityRegistry is ERC721URIStorage, EIP712, IIdentityRegistry {
 
     // ---------------------------------------------------------------- authorisation
 
+    /// @inheritdoc IIdentityRegistry
     function isAuthorizedOrOwner(address spender, uint256 agentId) external view returns (bool) {
         return _isAuthorized(_requireOwned(agentId), spender, agentId);
     }
@@ -170,6 +181,7 @@ contract IdentityRegistry is ERC721URIStorage, EIP712, IIdentityRegistry {
         return super._update(to, tokenId, auth);
     }
 
+    /// @inheritdoc IERC165
     function supportsInterface(bytes4 interfaceId) public view override(ERC721URIStorage, IERC165) returns (bool) {
         return interfaceId == type(IIdentityRegistry).interfaceId || super.supportsInterface(interfaceId);
     }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-pragma solidity ^0.8.28;
+pragma solidity 0.8.37;
 
 import {IIdentityRegistry} from "../interfaces/IIdentityRegistry.sol";
 import {IReputationRegistry} from "../interfaces/IReputationRegistry.sol";
@@ -26,20 +26,23 @@ contract ReputationRegistry is IReputationRegistry {
     mapping(uint256 agentId => mapping(address client => uint64)) private _lastIndex;
     mapping(uint256 agentId => address[]) private _clients;
     mapping(uint256 agentId => mapping(address client => mapping(uint64 index => address[]))) private _responders;
-    mapping(uint256 agentId => mapping(address client => mapping(uint64 index => mapping(address responder => uint64))))
-        private _responseCount;
+    mapping(
+        uint256 agentId => mapping(address client => mapping(uint64 index => mapping(address responder => uint64)))
+    ) private _responseCount;
 
     constructor(address identityRegistry_) {
         if (identityRegistry_ == address(0)) revert ZeroIdentityRegistry();
         _identityRegistry = identityRegistry_;
     }
 
+    /// @inheritdoc IReputationRegistry
     function getIdentityRegistry() external view returns (address) {
         return _identityRegistry;
     }
 
     // ---------------------------------------------------------------- writes
 
+    /// @inheritdoc IReputationRegistry
     function giveFeedback(
         uint256 agentId,
         int128 value,
@@ -50,7 +53,9 @@ contract ReputationRegistry is IReputationRegistry {
         string calldata feedbackURI,
         bytes32 feedbackHash
     ) external {
-        if (valueDecimals > MAX_VALUE_DECIMALS) revert ValueDecimalsTooLarge(valueDecimals);
+        if (valueDecimals > MAX_VALUE_DECIMALS) {
+            revert ValueDecimalsTooLarge(valueDecimals);
+        }
         if (value > MAX_ABS_VALUE || value < -MAX_ABS_VALUE) revert ValueOutOfRange(value);
         // Reverts with ERC721NonexistentToken for an unknown agent.
         if (IIdentityRegistry(_identityRegistry).isAuthorizedOrOwner(msg.sender, agentId)) {
@@ -60,6 +65,7 @@ contract ReputationRegistry is IReputationRegistry {
         _emitFeedback(agentId, index, value, valueDecimals, tag1, tag2, endpoint, feedbackURI, feedbackHash);
     }
 
+    /// @inheritdoc IReputationRegistry
     function revokeFeedback(uint256 agentId, uint64 feedbackIndex) external {
         Feedback storage fb = _existing(agentId, msg.sender, feedbackIndex);
         if (fb.isRevoked) revert FeedbackAlreadyRevoked(agentId, msg.sender, feedbackIndex);
@@ -67,6 +73,7 @@ contract ReputationRegistry is IReputationRegistry {
         emit FeedbackRevoked(agentId, msg.sender, feedbackIndex);
     }
 
+    /// @inheritdoc IReputationRegistry
     function appendResponse(
         uint256 agentId,
         address clientAddress,
@@ -84,14 +91,17 @@ contract ReputationRegistry is IReputationRegistry {
 
     // ---------------------------------------------------------------- reads
 
+    /// @inheritdoc IReputationRegistry
     function getLastIndex(uint256 agentId, address clientAddress) external view returns (uint64) {
         return _lastIndex[agentId][clientAddress];
     }
 
+    /// @inheritdoc IReputationRegistry
     function getClients(uint256 agentId) external view returns (address[] memory) {
         return _clients[agentId];
     }
 
+    /// @inheritdoc IReputationRegistry
     function readFeedback(uint256 agentId, address clientAddress, uint64 feedbackIndex)
         external
         view
@@ -101,9 +111,7 @@ contract ReputationRegistry is IReputationRegistry {
         return (fb.value, fb.valueDecimals, fb.tag1, fb.tag2, fb.isRevoked);
     }
 
-    /// Average of the matching, unrevoked feedback. It is expressed with the largest
-    /// `valueDecimals` among them (exact for every input), lowered one decimal at a time only if
-    /// the average would not fit in int128. The average truncates toward zero.
+    /// @inheritdoc IReputationRegistry
     function getSummary(uint256 agentId, address[] calldata clientAddresses, string calldata tag1, string calldata tag2)
         external
         view
@@ -138,6 +146,7 @@ contract ReputationRegistry is IReputationRegistry {
         summaryValueDecimals = maxDecimals;
     }
 
+    /// @inheritdoc IReputationRegistry
     function readAllFeedback(
         uint256 agentId,
         address[] calldata clientAddresses,
@@ -195,9 +204,7 @@ contract ReputationRegistry is IReputationRegistry {
         }
     }
 
-    /// Responses to one feedback (`clientAddress` and `feedbackIndex` set), to all feedback of one
-    /// client (`feedbackIndex == 0`), or to all feedback of the agent (`clientAddress == 0`);
-    /// from the given `responders`, or from anyone when the list is empty.
+    /// @inheritdoc IReputationRegistry
     function getResponseCount(
         uint256 agentId,
         address clientAddress,

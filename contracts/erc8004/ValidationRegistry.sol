@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-pragma solidity ^0.8.28;
+pragma solidity 0.8.37;
 
 import {IIdentityRegistry} from "../interfaces/IIdentityRegistry.sol";
 import {IValidationRegistry} from "../interfaces/IValidationRegistry.sol";
@@ -42,9 +42,12 @@ contract ValidationRegistry is IValidationRegistry {
     }
 
     /// @inheritdoc IValidationRegistry
-    function validationRequest(address validatorAddress, uint256 agentId, string calldata requestURI, bytes32 requestHash)
-        external
-    {
+    function validationRequest(
+        address validatorAddress,
+        uint256 agentId,
+        string calldata requestURI,
+        bytes32 requestHash
+    ) external {
         if (validatorAddress == address(0)) revert ZeroValidator();
         if (requestHash == bytes32(0)) revert ZeroRequestHash();
         if (bytes(requestURI).length == 0) revert EmptyRequestURI();

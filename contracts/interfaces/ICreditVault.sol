@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-pragma solidity ^0.8.24;
+pragma solidity 0.8.37;
 
 /// @notice Lifecycle of a note (PROTOCOL §7). IDs are single-use forever: any status but `None`
 /// refuses a new deposit under the same ID.
@@ -72,9 +72,7 @@ interface ICreditVault {
     /// @notice A note was registered; clients rebuild the tree from these events.
     /// @param deposit in accounting units (the `D` of the leaf and of the circuits)
     /// @param expiry day number (⌊unix time / 86400⌋) of the note's last usable day
-    event Deposited(
-        uint256 indexed id, uint256 index, uint256 deposit, uint256 expiry, uint256 leaf, uint256 root
-    );
+    event Deposited(uint256 indexed id, uint256 index, uint256 deposit, uint256 expiry, uint256 leaf, uint256 root);
     /// @notice The root at a `rootEpoch` boundary was recorded (lazily, by the first deposit after it).
     event RootCheckpointed(uint256 indexed epoch, uint256 root);
     /// @notice An exit started; the gateway records `nullifierT` as spent and checks it for reuse.

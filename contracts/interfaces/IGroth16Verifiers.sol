@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-pragma solidity ^0.8.24;
+pragma solidity 0.8.37;
 
 /// @title Groth16 verifier of the `withdraw` circuit (13 public signals, order of decision D6)
 /// @notice Matches the snarkjs-generated `verifyProof` ABI, so `contracts/generated/WithdrawVerifier.sol`

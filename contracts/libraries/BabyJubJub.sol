@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-pragma solidity ^0.8.24;
+pragma solidity 0.8.37;
 
 import {Field} from "./Field.sol";
 
@@ -12,8 +12,7 @@ library BabyJubJub {
     uint256 internal constant A = 168700;
     uint256 internal constant D = 168696;
     /// @notice Order of the prime subgroup (circomlib `subOrder`).
-    uint256 internal constant L =
-        2736030358979909402780800718157159386076813972158567259200215660948447373041;
+    uint256 internal constant L = 2736030358979909402780800718157159386076813972158567259200215660948447373041;
 
     uint256 private constant P = Field.P;
 
@@ -37,7 +36,7 @@ library BabyJubJub {
     function mulByL(uint256 x, uint256 y) private pure returns (uint256, uint256, uint256) {
         uint256[4] memory acc = [uint256(0), 1, 1, 0];
         uint256[4] memory base = [x, y, 1, mulmod(x, y, P)];
-        for (uint256 i = 252; i > 0; ) {
+        for (uint256 i = 252; i > 0;) {
             unchecked {
                 --i;
             }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-pragma solidity ^0.8.24;
+pragma solidity 0.8.37;
 
 import {PoseidonT3} from "poseidon-solidity/PoseidonT3.sol";
 
@@ -23,10 +23,7 @@ struct LeanIMTAppendData {
 library LeanIMTAppend {
     /// @notice Append `leaf` (canonical and non-zero: the caller guarantees it); returns its index
     /// and the new root.
-    function append(LeanIMTAppendData storage self, uint256 leaf)
-        internal
-        returns (uint256 index, uint256 newRoot)
-    {
+    function append(LeanIMTAppendData storage self, uint256 leaf) internal returns (uint256 index, uint256 newRoot) {
         index = self.size;
         uint256 node = leaf;
         uint256 h;
@@ -42,7 +39,7 @@ library LeanIMTAppend {
         self.size = size;
         // Fold the remaining complete subtrees (set bits of `size` above h) into the root.
         newRoot = node;
-        for (uint256 j = h + 1; (size >> j) != 0; ) {
+        for (uint256 j = h + 1; (size >> j) != 0;) {
             if ((size >> j) & 1 == 1) newRoot = PoseidonT3.hash([self.frontier[j], newRoot]);
             unchecked {
                 ++j;

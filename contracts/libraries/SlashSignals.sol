@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-pragma solidity ^0.8.24;
+pragma solidity 0.8.37;
 
 /// @dev Number of public signals of `slash` (file-level: usable as an array length).
 uint256 constant SLASH_SIGNALS = 2;

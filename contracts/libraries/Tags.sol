@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-pragma solidity ^0.8.24;
+pragma solidity 0.8.37;
 
 /// @title Domain tags of decision D1 (docs/protocol-decisions.md)
 /// @notice Every Poseidon hash that is not a Merkle node starts with one of these tags. The same

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-pragma solidity ^0.8.24;
+pragma solidity 0.8.37;
 
 /// @title TEST ONLY: a "verifier" that accepts every proof
 /// @notice Used solely by the state-machine unit test named so (`..._with_an_accept_all_verifier`)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-pragma solidity ^0.8.24;
+pragma solidity 0.8.37;
 
 /// @notice poseidon-solidity's PoseidonT3 as deployed for the vault: its `hash` is `public pure`,
 /// so the same library code is called at its address, as a classic tree calls its hasher.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-pragma solidity ^0.8.24;
+pragma solidity 0.8.37;
 
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {PoseidonT5} from "poseidon-solidity/PoseidonT5.sol";
@@ -187,13 +187,8 @@ abstract contract CreditVault is ICreditVault, ReentrancyGuardTransient {
         if (expiry > type(uint32).max) revert ExpiryOutOfRange(expiry);
         uint256 leaf = PoseidonT5.hash([Tags.LEAF, id, d, expiry]);
         (, uint256 newRoot) = LeanIMTAppend.append(_tree, leaf);
-        _notes[id] = Note({
-            deposit: uint64(d),
-            expiry: uint32(expiry),
-            status: NoteStatus.Active,
-            charged: 0,
-            penalties: 0
-        });
+        _notes[id] =
+            Note({deposit: uint64(d), expiry: uint32(expiry), status: NoteStatus.Active, charged: 0, penalties: 0});
         emit Deposited(id, index, d, expiry, leaf, newRoot);
     }
 

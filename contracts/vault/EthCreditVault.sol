@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-pragma solidity ^0.8.24;
+pragma solidity 0.8.37;
 
 import {ICreditVault, VaultParams} from "../interfaces/ICreditVault.sol";
 import {IEthCreditVault} from "../interfaces/IEthCreditVault.sol";
@@ -21,7 +21,7 @@ contract EthCreditVault is CreditVault, IEthCreditVault {
     }
 
     function _pay(address to, uint256 amount) internal override {
-        (bool ok, ) = payable(to).call{value: amount}("");
+        (bool ok,) = payable(to).call{value: amount}("");
         if (!ok) revert PaymentFailed(to, amount);
     }
 }

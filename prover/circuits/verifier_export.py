@@ -1,6 +1,7 @@
 """Solidity verifiers for `contracts/generated/`, rendered from snarkjs's own Groth16 template.
 
-Interface (snarkjs 0.7.6 template, `pragma solidity >=0.7.0 <0.9.0`, admits solc 0.8.37):
+Interface (snarkjs 0.7.6 template; its `pragma solidity >=0.7.0 <0.9.0;` is replaced by the
+project's one exact pragma, `pragma solidity 0.8.37;`):
 
     function verifyProof(uint[2] calldata _pA, uint[2][2] calldata _pB, uint[2] calldata _pC,
                          uint[N] calldata _pubSignals) public view returns (bool)
@@ -40,6 +41,9 @@ from prover.toolchain.paths import NODE_MODULES, REPO_ROOT
 
 RENDER_JS: Final = Path(__file__).parent / "js" / "render_verifier.cjs"
 SNARKJS_CONTRACT: Final = "contract Groth16Verifier {"
+SNARKJS_PRAGMA: Final = "pragma solidity >=0.7.0 <0.9.0;"
+PRAGMA: Final = "pragma solidity 0.8.37;"
+"""The one exact pragma of every project contract (tests/contracts/test_contract_style.py)."""
 
 _DEV_BANNER = """\
 // ============================================================================================
@@ -65,7 +69,11 @@ def render_verifier_source(circuit: str, vk: SnarkjsVerifyingKey, setup: SetupKi
             cwd=REPO_ROOT,
             check=False,
         )
-    if proc.returncode != 0 or SNARKJS_CONTRACT not in proc.stdout:
+    if (
+        proc.returncode != 0
+        or SNARKJS_CONTRACT not in proc.stdout
+        or SNARKJS_PRAGMA not in proc.stdout
+    ):
         raise ArtifactError(
             f"rendering the verifier failed: {proc.stderr[-500:]}", field="verifier"
         )
@@ -79,7 +87,7 @@ def render_verifier_source(circuit: str, vk: SnarkjsVerifyingKey, setup: SetupKi
         f"// vk hash:     {vk_hash}\n"
         "// Do not edit: regenerated from the keys.\n"
     )
-    return proc.stdout.replace(
+    return proc.stdout.replace(SNARKJS_PRAGMA, PRAGMA, 1).replace(
         SNARKJS_CONTRACT,
         banner
         + provenance

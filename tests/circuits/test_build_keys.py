@@ -150,7 +150,7 @@ def test_the_generated_verifier_compiles_with_solc_0_8_37_and_checks_proofs_on_t
     dirs = BuildDirs(circuits=tmp_path, keys=tmp_path / "keys", generated=tmp_path / "gen")
     built = build_circuit(fixture_circuit, dirs)
     source = built.verifier.read_text()
-    assert "DEV-ONLY VERIFIER" in source and "pragma solidity >=0.7.0 <0.9.0;" in source
+    assert "DEV-ONLY VERIFIER" in source and "pragma solidity 0.8.37;" in source
     contract = compile_files([], extra_sources={"FixtureVerifier.sol": source})["FixtureVerifier"]
 
     evm = EVM()
