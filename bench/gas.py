@@ -271,8 +271,7 @@ def measure_registration(w3: Web3, rows: list[dict[str, Any]]) -> None:
     """Hook into the ERC-8004 engineer's measurement, if present."""
     try:
         from zkcredits_testing.devkeys import anvil_account
-
-        from prover.chain.erc8004 import measure_agent_registration_gas
+        from zkcredits_testing.registration_gas import measure_agent_registration_gas
     except ImportError as exc:
         rows.append(row("registerAgent", "ERC-8004", None, note=f"not measured: {exc}"))
         return

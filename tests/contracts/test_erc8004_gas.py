@@ -6,8 +6,7 @@ import base64
 
 from web3 import Web3
 from zkcredits_testing.devkeys import anvil_account
-
-from prover.chain.erc8004 import measure_agent_registration_gas
+from zkcredits_testing.registration_gas import measure_agent_registration_gas
 
 
 def _uri(n_bytes: int) -> str:
