@@ -9,6 +9,7 @@ from typing import Any
 import solcx
 from pydantic import BaseModel, ConfigDict
 
+from prover.toolchain.checkout import checkout_root
 from prover.toolchain.errors import ToolchainError
 from prover.toolchain.paths import NODE_MODULES, REPO_ROOT, solc_binary
 
@@ -42,8 +43,10 @@ def compile_files(
 ) -> dict[str, CompiledContract]:
     """Compile Solidity files (paths inside the repo) and return every contract by name.
 
-    Raises ToolchainError with the compiler's messages if compilation fails.
+    Build time only (`CheckoutRequiredError` outside a checkout). Raises ToolchainError with the
+    compiler's messages if compilation fails.
     """
+    checkout_root("compiling Solidity")
     input_sources: dict[str, dict[str, str]] = {}
     for path in sources:
         resolved = path.resolve()

@@ -37,9 +37,9 @@ from prover.chain.deploy.errors import (
 from prover.chain.deploy.inputs import BuildInputs, DeployConfig, read_build
 from prover.chain.erc8004 import (
     check_existing_registries,
+    compile_registries,
     registry_abis,
 )
-from prover.chain.erc8004_build import compile_registries
 from prover.chain.errors import FinalityLagError
 from prover.chain.local_chains import LOCAL_CHAIN_IDS
 from prover.chain.registration import (
