@@ -27,6 +27,7 @@ from prover.artifacts.packaged import (
 )
 from prover.toolchain.checkout import checkout_root
 from prover.toolchain.paths import SOLC_VERSION
+from prover.toolchain.solc import CompiledContract
 
 FORMAT: Final = "zkcredits-artifacts-v1"
 CIRCUITS: Final = ("request", "withdraw", "slash")
@@ -78,7 +79,34 @@ def _up_to_date(out: Path, digest: str) -> bool:
     return all((out / rel).is_file() for rel in manifest.files)
 
 
-def _contracts() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _cached(root: Path, kind: str, key: str, make: Any) -> Any:
+    """`make()`'s JSON result, cached under build/contracts/ by `key` (a digest of its inputs):
+    new keys re-render the verifiers without recompiling the vault, and the reverse."""
+    cache = root / "build" / "contracts" / f"packaged-{kind}-{key[:24]}.json"
+    if cache.is_file():
+        return json.loads(cache.read_text())
+    value = make()
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_suffix(".tmp")
+    tmp.write_text(json.dumps(value, sort_keys=True))
+    tmp.replace(cache)
+    return value
+
+
+def _sources_key(root: Path) -> str:
+    digest = hashlib.sha256(f"{FORMAT} solc {SOLC_VERSION}\0".encode())
+    sources = [p for p in _inputs(root) if p.suffix == ".sol"]
+    for path in sources:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _contracts(root: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    made = _cached(root, "contracts", _sources_key(root), _compile_contracts)
+    return made["contracts"], made["errors"]
+
+
+def _compile_contracts() -> dict[str, Any]:
     from prover.chain.artifacts import compile_vault_artifacts
     from prover.chain.erc8004_build import compile_registries
 
@@ -91,7 +119,7 @@ def _contracts() -> tuple[dict[str, Any], list[dict[str, Any]]]:
                 errors.setdefault(key, item)
     out = {name: c.model_dump() for name, c in vaults.items()}
     out.update({name: c.model_dump() for name, c in compile_registries().items()})
-    return out, list(errors.values())
+    return {"contracts": out, "errors": list(errors.values())}
 
 
 def _verifiers(root: Path) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -116,13 +144,21 @@ def _verifiers(root: Path) -> tuple[dict[str, Any], dict[str, Any]]:
         manifest = read_manifest(keys, check_files=False)
         vk = load_vk(keys)
         source = render_verifier_source(circuit, vk, manifest.setup)
-        contract = compile_verifier(circuit, source)
+        digest = source_sha256(source)
+        contract = CompiledContract.model_validate(
+            _cached(
+                root,
+                f"verifier-{circuit}",
+                hashlib.sha256(f"{COMPILER_ID}\0{digest}".encode()).hexdigest(),
+                lambda c=circuit, s=source: compile_verifier(c, s).model_dump(),
+            )
+        )
         index[circuit] = PackagedVerifier(
             circuit=circuit,
             contract=verifier_contract_name(circuit),
             vk_hash=vk.hash_hex(),
             setup=manifest.setup,
-            source_sha256=source_sha256(source),
+            source_sha256=digest,
             runtime_codehash=runtime_codehash(contract),
             compiler=COMPILER_ID,
         ).model_dump()
@@ -162,7 +198,7 @@ def build_artifacts(*, force: bool = False, out: Path | None = None) -> BuildRep
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".artifacts-") as tmp:
         staging = Path(tmp) / "data"
         staging.mkdir()
-        contracts, errors = _contracts()
+        contracts, errors = _contracts(root)
         verifier_contracts, verifier_index = _verifiers(root)
         contracts.update(verifier_contracts)
         _write_json(staging / "contracts.json", contracts)
