@@ -6,11 +6,15 @@ import os
 import shutil
 from pathlib import Path
 
+from prover.toolchain.checkout import in_checkout
 from prover.toolchain.errors import ToolchainError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+"""The source checkout (build-time code only: runtime code reads `prover.artifacts`)."""
 NODE_MODULES = REPO_ROOT / "node_modules"
-BUILD_DIR = REPO_ROOT / "build"
+BUILD_DIR = REPO_ROOT / "build" if in_checkout() else Path("build")
+"""Circuit builds, keys, caches: the checkout's `build/`, or `build/` under the working
+directory for an installed package (a provider's own key build)."""
 SOLCX_DIR = REPO_ROOT / ".solcx"
 SOLC_VERSION = "0.8.37"
 
