@@ -23,7 +23,7 @@ from typing import Any, Final
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from prover.artifacts.errors import ArtifactsError, PackagedArtifactMissingError
-from prover.toolchain.solc import CompiledContract
+from prover.toolchain.compiled import CompiledContract
 
 DATA_DIR_NAME: Final = "data"
 MANIFEST_NAME: Final = "manifest.json"

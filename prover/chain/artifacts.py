@@ -16,7 +16,7 @@ from eth_hash.auto import keccak
 from prover.artifacts import packaged
 from prover.chain.errors import ChainError
 from prover.toolchain.checkout import checkout_root
-from prover.toolchain.solc import CompiledContract, compile_files
+from prover.toolchain.compiled import CompiledContract
 
 VAULT_SOURCES: Final[tuple[str, ...]] = (
     "contracts/vault/EthCreditVault.sol",
@@ -58,6 +58,8 @@ def compile_vault_artifacts(include_test_contracts: bool = False) -> dict[str, C
     `PoseidonT3`/`PoseidonT5` are the high-`runs` builds of `compile_library_artifacts()` (same
     source unit names, so the vault's link placeholders are unchanged).
     """
+    from prover.toolchain.solc import compile_files
+
     root = checkout_root("compiling the vault")
     paths = list(VAULT_SOURCES) + (list(TEST_SOURCES) if include_test_contracts else [])
     compiled = compile_files([root / p for p in paths])
@@ -67,6 +69,8 @@ def compile_vault_artifacts(include_test_contracts: bool = False) -> dict[str, C
 
 def compile_library_artifacts() -> dict[str, CompiledContract]:
     """Build time: PoseidonT3/T5 compiled for cheap execution (deployed separately, linked)."""
+    from prover.toolchain.solc import compile_files
+
     root = checkout_root("compiling the Poseidon libraries")
     compiled = compile_files(
         [root / p for p in LIBRARY_SOURCES], optimize_runs=LIBRARY_OPTIMIZE_RUNS

@@ -17,7 +17,7 @@ from web3.types import TxReceipt
 from prover.artifacts import packaged
 from prover.chain.deploy.errors import DeployError
 from prover.chain.sender import AbiList, Sender, checksum
-from prover.toolchain.solc import CompiledContract
+from prover.toolchain.compiled import CompiledContract
 
 REGISTRY_CONTRACTS = (
     "IdentityRegistry",

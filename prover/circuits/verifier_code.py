@@ -34,9 +34,9 @@ from prover.circuits.atomic import atomic_write_text
 from prover.circuits.errors import ArtifactError
 from prover.circuits.manifest import SetupKind
 from prover.circuits.vkey import SnarkjsVerifyingKey
+from prover.toolchain.compiled import CompiledContract
 from prover.toolchain.errors import ToolchainError
 from prover.toolchain.paths import SOLC_VERSION
-from prover.toolchain.solc import CompiledContract, compile_files
 
 COMPILER_ID: Final = f"solc-{SOLC_VERSION}+optimizer-200"
 """Part of every cache key: another compiler or setting makes another codehash."""
@@ -51,6 +51,8 @@ def source_key(circuit: str) -> str:
 @lru_cache(maxsize=16)
 def compile_verifier(circuit: str, source: str) -> CompiledContract:
     """Compile one verifier source (it imports nothing) exactly as the deploy command does."""
+    from prover.toolchain.solc import compile_files  # build time: solc bindings load here only
+
     key = source_key(circuit)
     try:
         compiled = compile_files([], extra_sources={key: source})

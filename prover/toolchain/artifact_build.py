@@ -26,8 +26,8 @@ from prover.artifacts.packaged import (
     data_dir,
 )
 from prover.toolchain.checkout import checkout_root
+from prover.toolchain.compiled import CompiledContract
 from prover.toolchain.paths import SOLC_VERSION
-from prover.toolchain.solc import CompiledContract
 
 FORMAT: Final = "zkcredits-artifacts-v1"
 CIRCUITS: Final = ("request", "withdraw", "slash")

@@ -30,7 +30,7 @@ from prover.circuits.manifest import (
 )
 from prover.circuits.verifier_code import compile_verifier, packaged_verifier
 from prover.pricing.schedule import PriceSchedule
-from prover.toolchain.solc import CompiledContract
+from prover.toolchain.compiled import CompiledContract
 from prover.wire.fields import Hash32
 from prover.wire.required import VkHashes
 

@@ -51,7 +51,7 @@ from prover.chain.sender import Sender, checksum
 from prover.chain.vault_params import VaultParams
 from prover.circuits.artifacts import GENERATED_DIR, KEYS_DIR
 from prover.circuits.manifest import DEV_SETUP
-from prover.toolchain.solc import CompiledContract
+from prover.toolchain.compiled import CompiledContract
 
 Progress = Callable[[str], None]
 # Gas of steps that cannot be estimated before earlier contracts exist (generous upper bounds).
