@@ -41,8 +41,20 @@ python_ok() {
   .venv/bin/python -c 'import prover, groth16py, ape' 2>/dev/null
 }
 
+# The package data (prover/artifacts/data): contract bytecode, wasm, dev vks; cached on source
+# hashes by the script itself, so it runs on every setup (a no-op when current).
+build_package_data() {
+  say "building the package data (prover/artifacts/data; cached on source hashes)"
+  mkdir -p "$LOG_DIR"
+  if ! SOLCX_BINARY_PATH="$ROOT/.solcx" .venv/bin/python scripts/build_artifacts.py >"$LOG_DIR/artifacts.log" 2>&1; then
+    tail -20 "$LOG_DIR/artifacts.log" >&2
+    die "building the package data failed (log: $LOG_DIR/artifacts.log)"
+  fi
+}
+
 if node_ok && python_ok; then
   say "up to date (delete $STAMP or $NODE_STAMP to force a reinstall)"
+  build_package_data
   exit 0
 fi
 mkdir -p "$LOG_DIR"
@@ -106,4 +118,6 @@ done
 .venv/bin/anvil --version >/dev/null || die "anvil does not run"
 
 echo "$PY_WANT" >"$STAMP.tmp" && mv "$STAMP.tmp" "$STAMP"
+
+build_package_data
 say "done"

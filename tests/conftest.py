@@ -16,6 +16,7 @@ from web3 import Web3
 
 from prover.circuits.build import BuildDirs, CircuitBuild, build_all
 from prover.toolchain.anvil import AnvilProcess, ChainInfo
+from prover.toolchain.artifact_build import build_artifacts
 from prover.toolchain.paths import REPO_ROOT
 
 CEREMONY_TEST = "test_ceremony_keys_e2e.py"
@@ -85,8 +86,18 @@ def circuits_built() -> list[CircuitBuild]:
     """`zkcredits circuits build` for the three circuits into build/ (cached by source and r1cs
     hash: a no-op when up to date, minutes on a fresh clone). A test that reads build/keys or
     build/circuits asks for this fixture, never for whatever an earlier test happened to build.
-    (tests/prover/chain/conftest.py defines the same fixture for the files that load it.)"""
-    return build_all(["request", "withdraw", "slash"], BuildDirs())
+    (tests/prover/chain/conftest.py defines the same fixture for the files that load it.)
+    The package's artifacts are rebuilt after it (dev verifiers, wasm, vks: a no-op if current)."""
+    built = build_all(["request", "withdraw", "slash"], BuildDirs())
+    build_artifacts()
+    return built
+
+
+@pytest.fixture(scope="session", autouse=True)
+def packaged_artifacts() -> None:
+    """The package data every runtime path loads (`prover.artifacts`), current with the checkout's
+    sources: `scripts/build_artifacts.py`'s step, a no-op when its input hashes are unchanged."""
+    build_artifacts()
 
 
 @pytest.fixture(scope="session")

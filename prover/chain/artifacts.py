@@ -1,4 +1,9 @@
-"""Compiled vault contracts (cached per process) and library linking."""
+"""The vault's compiled contracts and library linking.
+
+At run time the contracts come from the package (`prover.artifacts`, built by
+`scripts/build_artifacts.py`): no process compiles Solidity to deploy or to talk to a vault. The
+`compile_*` functions are the build's (they need the checkout).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,10 @@ from typing import Any, Final
 
 from eth_hash.auto import keccak
 
+from prover.artifacts import packaged
 from prover.chain.errors import ChainError
-from prover.toolchain.paths import REPO_ROOT
-from prover.toolchain.solc import CompiledContract, compile_files
+from prover.toolchain.checkout import checkout_root
+from prover.toolchain.compiled import CompiledContract
 
 VAULT_SOURCES: Final[tuple[str, ...]] = (
     "contracts/vault/EthCreditVault.sol",
@@ -35,26 +41,54 @@ instead of ~122 k at runs = 200 (T3: ~22 k instead of ~33 k). Same source unit n
 vault's link placeholders match."""
 
 
+VAULT_CONTRACTS: Final[tuple[str, ...]] = ("EthCreditVault", "TokenCreditVault")
+TEST_CONTRACTS: Final[tuple[str, ...]] = (
+    "FeeOnTransferToken",
+    "RevertingRecipient",
+    "ReentrantRecipient",
+    "AcceptAllVerifier",
+    "LeanIMTReference",
+    "TagsProbe",
+)
+
+
+def compile_vault_artifacts(include_test_contracts: bool = False) -> dict[str, CompiledContract]:
+    """Build time: compile every contract of the vault sources (and the test helpers if asked).
+
+    `PoseidonT3`/`PoseidonT5` are the high-`runs` builds of `compile_library_artifacts()` (same
+    source unit names, so the vault's link placeholders are unchanged).
+    """
+    from prover.toolchain.solc import compile_files
+
+    root = checkout_root("compiling the vault")
+    paths = list(VAULT_SOURCES) + (list(TEST_SOURCES) if include_test_contracts else [])
+    compiled = compile_files([root / p for p in paths])
+    compiled.update(compile_library_artifacts())
+    return compiled
+
+
+def compile_library_artifacts() -> dict[str, CompiledContract]:
+    """Build time: PoseidonT3/T5 compiled for cheap execution (deployed separately, linked)."""
+    from prover.toolchain.solc import compile_files
+
+    root = checkout_root("compiling the Poseidon libraries")
+    compiled = compile_files(
+        [root / p for p in LIBRARY_SOURCES], optimize_runs=LIBRARY_OPTIMIZE_RUNS
+    )
+    return {name: compiled[name] for name in LIBRARIES}
+
+
 @lru_cache(maxsize=4)
 def vault_artifacts(include_test_contracts: bool = False) -> dict[str, CompiledContract]:
-    """Every contract of the vault sources (and the test helpers if asked), by name.
-
-    `PoseidonT3`/`PoseidonT5` are the high-`runs` builds of `library_artifacts()` (same source
-    unit names, so the vault's link placeholders are unchanged).
-    """
-    paths = list(VAULT_SOURCES) + (list(TEST_SOURCES) if include_test_contracts else [])
-    compiled = compile_files([REPO_ROOT / p for p in paths])
-    compiled.update(library_artifacts())
-    return compiled
+    """The packaged vault contracts and libraries (and the test helpers if asked), by name."""
+    names = VAULT_CONTRACTS + LIBRARIES + (TEST_CONTRACTS if include_test_contracts else ())
+    return {name: packaged.contract(name) for name in names}
 
 
 @lru_cache(maxsize=1)
 def library_artifacts() -> dict[str, CompiledContract]:
-    """PoseidonT3/T5 compiled for cheap execution (deployed separately and linked)."""
-    compiled = compile_files(
-        [REPO_ROOT / p for p in LIBRARY_SOURCES], optimize_runs=LIBRARY_OPTIMIZE_RUNS
-    )
-    return {name: compiled[name] for name in LIBRARIES}
+    """The packaged PoseidonT3/T5 (deployed separately and linked)."""
+    return {name: packaged.contract(name) for name in LIBRARIES}
 
 
 def artifact(name: str, *, test: bool = False) -> CompiledContract:
@@ -82,16 +116,10 @@ def link(bytecode: str, addresses: dict[str, str], libraries: dict[str, Compiled
 
 
 def all_errors_abi() -> list[dict[str, Any]]:
-    """Every `error` ABI entry of every compiled vault/test contract (for revert decoding)."""
-    seen: dict[str, dict[str, Any]] = {}
-    for contract in vault_artifacts(True).values():
-        for item in contract.abi:
-            if item.get("type") == "error":
-                key = item["name"] + str([i["type"] for i in item.get("inputs", [])])
-                seen.setdefault(key, item)
-    return list(seen.values())
+    """Every `error` ABI entry of every vault/test contract (for revert decoding; packaged)."""
+    return list(packaged.errors_abi())
 
 
 def source_path(relative: str) -> Path:
-    """Absolute path of a contract source inside the repository."""
-    return REPO_ROOT / relative
+    """Build time: absolute path of a contract source inside the checkout."""
+    return checkout_root("reading a contract source") / relative

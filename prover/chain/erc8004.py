@@ -14,9 +14,24 @@ from web3.exceptions import Web3Exception
 from web3.logs import DISCARD
 from web3.types import TxReceipt
 
+from prover.artifacts import packaged
 from prover.chain.deploy.errors import DeployError
-from prover.chain.erc8004_build import compile_registries
 from prover.chain.sender import AbiList, Sender, checksum
+from prover.toolchain.compiled import CompiledContract
+
+REGISTRY_CONTRACTS = (
+    "IdentityRegistry",
+    "ReputationRegistry",
+    "ValidationRegistry",
+    "ERC1271WalletMock",
+)
+
+
+def compile_registries() -> dict[str, CompiledContract]:
+    """The packaged ERC-8004 registries (and the ERC-1271 test wallet), by name; the build
+    compiles them (`prover.chain.erc8004_build`), nothing at run time does."""
+    return {name: packaged.contract(name) for name in REGISTRY_CONTRACTS}
+
 
 EIP712_NAME = "ERC8004IdentityRegistry"
 EIP712_VERSION = "1"

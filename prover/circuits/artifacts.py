@@ -13,13 +13,16 @@ from pathlib import Path
 from typing import Final
 
 from prover.circuits.errors import ArtifactError
+from prover.toolchain.checkout import in_checkout
 from prover.toolchain.paths import BUILD_DIR, REPO_ROOT
 
 CIRCUITS_BUILD_DIR: Final = BUILD_DIR / "circuits"
 KEYS_DIR: Final = BUILD_DIR / "keys"
 PTAU_DIR: Final = BUILD_DIR / "ptau"
 CEREMONY_DIR: Final = BUILD_DIR / "ceremony"
-GENERATED_DIR: Final = REPO_ROOT / "contracts" / "generated"
+GENERATED_DIR: Final = (
+    REPO_ROOT / "contracts" / "generated" if in_checkout() else Path("contracts") / "generated"
+)
 
 CIRCUIT_NAMES: Final = ("request", "withdraw", "slash")
 """Every circuit instance the protocol deploys or proves."""

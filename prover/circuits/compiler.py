@@ -26,7 +26,7 @@ from typing import Final
 
 from prover.circuits.artifacts import CIRCUITS_BUILD_DIR, CircuitArtifacts
 from prover.circuits.errors import ArtifactError
-from prover.circuits.instances import INSTANCES_FILE, CircuitInstance, get_instance
+from prover.circuits.instances import CircuitInstance, get_instance, source_instances_file
 from prover.circuits.r1cs import R1csHeader, read_r1cs_header
 from prover.toolchain.paths import NODE_MODULES, REPO_ROOT, node_bin
 
@@ -80,7 +80,7 @@ def compiler_version() -> str:
 
 
 def _source_files() -> list[Path]:
-    files = [INSTANCES_FILE, *sorted(CIRCUITS_SRC.rglob("*.circom"))]
+    files = [source_instances_file(), *sorted(CIRCUITS_SRC.rglob("*.circom"))]
     for directory in INCLUDE_DIRS[1:]:
         files.extend(sorted(directory.rglob("*.circom")))
     return files
@@ -176,7 +176,7 @@ def compile_circuit(
     name: str, build_dir: Path = CIRCUITS_BUILD_DIR, *, force: bool = False
 ) -> CompiledCircuit:
     """Compile instance `name` into `build_dir/<name>/`, or return the cached build."""
-    instance = get_instance(name)
+    instance = get_instance(name, source_instances_file())
     if not build_dir.resolve().is_relative_to(REPO_ROOT):
         raise ArtifactError(
             f"build_dir must be inside the repository (circom2's sandbox): {build_dir}",

@@ -1,5 +1,8 @@
 """The circuit instances of `circuits/instances.json` (one config file for every main component).
 
+At run time they are read from the package's copy (`prover.artifacts`); the circuit build reads
+the checkout's file (`source_instances_file()`).
+
 Each instance names its source, template, template parameters (in declaration order), the
 public inputs of its main component and its public signals in D6 order. `main_source()` renders
 the main component the compiler compiles.
@@ -15,10 +18,11 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from prover.artifacts import packaged
 from prover.circuits.errors import ArtifactError
-from prover.toolchain.paths import REPO_ROOT
+from prover.toolchain.checkout import checkout_root
 
-INSTANCES_FILE: Final = REPO_ROOT / "circuits" / "instances.json"
+SOURCE_INSTANCES: Final = "circuits/instances.json"
 _IDENT: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -50,11 +54,19 @@ class CircuitInstance(BaseModel):
 
     @property
     def source_path(self) -> Path:
-        return REPO_ROOT / self.source
+        """Build time: the template's .circom file in the checkout."""
+        return checkout_root("locating a circuit source") / self.source
 
 
-def load_instances(path: Path = INSTANCES_FILE) -> dict[str, CircuitInstance]:
-    """Parse instances.json; a malformed entry raises `ArtifactError` naming it."""
+def source_instances_file() -> Path:
+    """Build time: the checkout's `circuits/instances.json`."""
+    return checkout_root("reading circuits/instances.json") / SOURCE_INSTANCES
+
+
+def load_instances(path: Path | None = None) -> dict[str, CircuitInstance]:
+    """Parse instances.json (default: the packaged copy); a malformed entry raises
+    `ArtifactError` naming it."""
+    path = path or packaged.instances_file()
     return dict(_load(path, path.read_bytes()))
 
 
@@ -77,7 +89,7 @@ def _load(path: Path, data: bytes) -> tuple[tuple[str, CircuitInstance], ...]:
     return tuple(out)
 
 
-def get_instance(name: str, path: Path = INSTANCES_FILE) -> CircuitInstance:
+def get_instance(name: str, path: Path | None = None) -> CircuitInstance:
     """The named instance; unknown names raise `ArtifactError`."""
     instances = load_instances(path)
     if name not in instances:

@@ -17,7 +17,6 @@ from typing import IO, Any, Final
 
 from prover.circuits.errors import MalformedInputsError, WitnessFailedError
 from prover.circuits.proof import P
-from prover.toolchain.paths import REPO_ROOT
 from prover.toolchain.process import end_piped_process
 
 SERVER_JS: Final = Path(__file__).parent / "js" / "witness_server.cjs"
@@ -66,7 +65,7 @@ class NodeWitnessCalculator:
     def _start(self) -> subprocess.Popen[str]:
         proc = subprocess.Popen(
             ["node", str(SERVER_JS)],
-            cwd=REPO_ROOT,
+            cwd=SERVER_JS.parent,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from prover.circuits.errors import SnarkjsError
+from prover.toolchain.checkout import in_checkout
 from prover.toolchain.paths import REPO_ROOT, node_bin
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -27,7 +28,12 @@ def run(
     """Run `snarkjs <args>`; output is captured (stdin, if any, is not echoed anywhere)."""
     cmd = [str(node_bin("snarkjs")), *(str(a) for a in args)]
     proc = subprocess.run(
-        cmd, input=stdin, capture_output=True, text=True, cwd=REPO_ROOT, check=False
+        cmd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT if in_checkout() else None,
+        check=False,
     )
     proc = subprocess.CompletedProcess(
         proc.args, proc.returncode, _ANSI.sub("", proc.stdout), _ANSI.sub("", proc.stderr)

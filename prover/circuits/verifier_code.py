@@ -8,7 +8,9 @@ build makes from the pinned key: `render_verifier_source` (snarkjs's own templat
 no via-IR, source unit `generated/<Name>.sol`: the deploy command's settings, so the bytecode,
 metadata hash included, is identical byte for byte).
 
-Compiling costs seconds, so codehashes are looked up by the sha256 of the rendered source: in
+Compiling costs seconds, so the verifiers of the keys the build made ship in the package
+(`prover.artifacts`: bytecode and codehash, looked up by vk hash or source sha256, with no node or
+solc at run time); other codehashes are looked up by the sha256 of the rendered source: in
 `contracts/generated/verifiers.json` (the build records the codehash of every verifier it makes,
 so the common path never compiles) and in a `CodehashCache` directory (the client's cache). A
 key never seen before costs one compile, once: the one place outside the build and the deploy
@@ -26,14 +28,15 @@ from typing import Final
 from eth_hash.auto import keccak
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from prover.artifacts import packaged
 from prover.circuits.artifacts import GENERATED_DIR, verifier_contract_name
 from prover.circuits.errors import ArtifactError
 from prover.circuits.manifest import SetupKind
 from prover.circuits.vkey import SnarkjsVerifyingKey
 from prover.plumbing.atomic import atomic_write_text
+from prover.toolchain.compiled import CompiledContract
 from prover.toolchain.errors import ToolchainError
 from prover.toolchain.paths import SOLC_VERSION
-from prover.toolchain.solc import CompiledContract, compile_files
 
 COMPILER_ID: Final = f"solc-{SOLC_VERSION}+optimizer-200"
 """Part of every cache key: another compiler or setting makes another codehash."""
@@ -48,6 +51,8 @@ def source_key(circuit: str) -> str:
 @lru_cache(maxsize=16)
 def compile_verifier(circuit: str, source: str) -> CompiledContract:
     """Compile one verifier source (it imports nothing) exactly as the deploy command does."""
+    from prover.toolchain.solc import compile_files  # build time: solc bindings load here only
+
     key = source_key(circuit)
     try:
         compiled = compile_files([], extra_sources={key: source})
@@ -124,6 +129,24 @@ def recorded_codehash(digest: str, generated_dir: Path | None = GENERATED_DIR) -
     return None
 
 
+def packaged_verifier(circuit: str, source: str) -> CompiledContract | None:
+    """The packaged compiled verifier if the build made it from exactly this source."""
+    entry = packaged.verifiers().get(circuit)
+    if entry is None or entry.compiler != COMPILER_ID:
+        return None
+    if entry.source_sha256 != source_sha256(source):
+        return None
+    return packaged.contract(entry.contract)
+
+
+def packaged_codehash(circuit: str, vk_hash: str, setup: SetupKind) -> str | None:
+    """The codehash of the packaged verifier for this key (the vk hash binds the whole key)."""
+    entry = packaged.verifiers().get(circuit)
+    if entry is None or entry.compiler != COMPILER_ID or entry.setup != setup:
+        return None
+    return entry.runtime_codehash if entry.vk_hash.lower() == vk_hash.lower() else None
+
+
 def expected_codehash(
     circuit: str,
     vk: SnarkjsVerifyingKey,
@@ -136,6 +159,9 @@ def expected_codehash(
     per new source: the build's index, then `cache`, then solc)."""
     from prover.circuits.verifier_export import render_verifier_source
 
+    shipped = packaged_codehash(circuit, vk.hash_hex(), setup)
+    if shipped is not None:
+        return shipped
     source = render_verifier_source(circuit, vk, setup)
     digest = source_sha256(source)
     known = recorded_codehash(digest, generated_dir) or (cache.get(digest) if cache else None)

@@ -37,7 +37,9 @@ from prover.circuits.verifier_code import (
 )
 from prover.circuits.vkey import SnarkjsVerifyingKey
 from prover.plumbing.atomic import atomic_write_text
-from prover.toolchain.paths import NODE_MODULES, REPO_ROOT
+from prover.toolchain.checkout import checkout_root
+from prover.toolchain.errors import CheckoutRequiredError
+from prover.toolchain.paths import NODE_MODULES
 
 RENDER_JS: Final = Path(__file__).parent / "js" / "render_verifier.cjs"
 SNARKJS_CONTRACT: Final = "contract Groth16Verifier {"
@@ -58,7 +60,13 @@ _CEREMONY_BANNER = """\
 
 
 def render_verifier_source(circuit: str, vk: SnarkjsVerifyingKey, setup: SetupKind) -> str:
-    """The Solidity source of `<Circuit>Verifier` for `vk` (depends on these three only)."""
+    """The Solidity source of `<Circuit>Verifier` for `vk` (depends on these three only).
+
+    Build time: needs node and the checkout's node_modules (snarkjs's template, ejs)."""
+    try:
+        checkout_root("rendering a verifier for a key the package does not ship")
+    except CheckoutRequiredError as exc:
+        raise ArtifactError(str(exc), field="verifier") from exc
     with tempfile.TemporaryDirectory() as tmp:
         vk_path = Path(tmp) / "vk.json"
         vk_path.write_text(json.dumps(vk.model_dump(by_alias=True)))
@@ -66,7 +74,7 @@ def render_verifier_source(circuit: str, vk: SnarkjsVerifyingKey, setup: SetupKi
             ["node", str(RENDER_JS), str(NODE_MODULES), str(vk_path)],
             capture_output=True,
             text=True,
-            cwd=REPO_ROOT,
+            cwd=RENDER_JS.parent,
             check=False,
         )
     if (

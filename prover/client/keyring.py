@@ -45,6 +45,7 @@ from prover.client.profile import ProviderPin
 from prover.client.transport.private import PrivateTransport
 from prover.plumbing.atomic import atomic_write_text
 from prover.plumbing.digest import sha256_file
+from prover.toolchain.checkout import in_checkout
 
 PROVED_CIRCUITS: Final = ("request", "withdraw")
 """The circuits a client proves (the provider alone proves `slash`)."""
@@ -85,7 +86,9 @@ class Keyring:
         cls, settings: KeySettings | None = None, transport: PrivateTransport | None = None
     ) -> Keyring:
         s = settings or KeySettings()
-        build = s.build_keys
+        # the checkout's build only exists beside a source checkout; an installed package
+        # fetches the keys the provider publishes (and finds its verifiers in the package data)
+        build = s.build_keys and in_checkout()
         return cls(
             cache_dir=s.cache_dir,
             build_keys_dir=KEYS_DIR if build else None,

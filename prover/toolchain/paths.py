@@ -3,23 +3,35 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
+from prover.toolchain.checkout import in_checkout
 from prover.toolchain.errors import ToolchainError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+"""The source checkout (build-time code only: runtime code reads `prover.artifacts`)."""
 NODE_MODULES = REPO_ROOT / "node_modules"
-BUILD_DIR = REPO_ROOT / "build"
+BUILD_DIR = REPO_ROOT / "build" if in_checkout() else Path("build")
+"""Circuit builds, keys, caches: the checkout's `build/`, or `build/` under the working
+directory for an installed package (a provider's own key build)."""
 SOLCX_DIR = REPO_ROOT / ".solcx"
 SOLC_VERSION = "0.8.37"
 
 
 def node_bin(name: str) -> Path:
-    """An npm-installed command from `node_modules/.bin`, e.g. `snarkjs` or `circom2`."""
+    """An npm-installed command, e.g. `snarkjs` or `circom2`: the checkout's `node_modules/.bin`,
+    else the first on PATH (an installed package has no checkout)."""
     path = NODE_MODULES / ".bin" / name
-    if not path.exists():
-        raise ToolchainError(f"{name} is not installed: run scripts/setup.sh ({path} is missing)")
-    return path
+    if path.exists():
+        return path
+    found = shutil.which(name)
+    if found is None:
+        raise ToolchainError(
+            f"{name} is not installed: run scripts/setup.sh in the checkout or put {name} on PATH",
+            field=name,
+        )
+    return Path(found)
 
 
 def foundry_binary(tool: str) -> Path:

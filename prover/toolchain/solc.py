@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import solcx
-from pydantic import BaseModel, ConfigDict
 
+from prover.toolchain.checkout import checkout_root
+from prover.toolchain.compiled import CompiledContract as CompiledContract
 from prover.toolchain.errors import ToolchainError
 from prover.toolchain.paths import NODE_MODULES, REPO_ROOT, solc_binary
 
@@ -18,18 +18,6 @@ DEFAULT_REMAPPINGS: tuple[str, ...] = (
     "@zk-kit/=node_modules/@zk-kit/",
     "poseidon-solidity/=node_modules/poseidon-solidity/",
 )
-
-
-class CompiledContract(BaseModel):
-    """ABI and creation bytecode of one compiled contract."""
-
-    model_config = ConfigDict(frozen=True)
-
-    name: str
-    source: str
-    abi: list[dict[str, Any]]
-    bytecode: str
-    deployed_bytecode: str
 
 
 def compile_files(
@@ -42,8 +30,10 @@ def compile_files(
 ) -> dict[str, CompiledContract]:
     """Compile Solidity files (paths inside the repo) and return every contract by name.
 
-    Raises ToolchainError with the compiler's messages if compilation fails.
+    Build time only (`CheckoutRequiredError` outside a checkout). Raises ToolchainError with the
+    compiler's messages if compilation fails.
     """
+    checkout_root("compiling Solidity")
     input_sources: dict[str, dict[str, str]] = {}
     for path in sources:
         resolved = path.resolve()

@@ -13,11 +13,12 @@ from prover.chain.registration import KeyFiles, RegisteredParams
 from prover.circuits.manifest import SetupKind
 from prover.plumbing.atomic import atomic_write_text
 from prover.pricing.schedule import PriceSchedule
-from prover.toolchain.paths import REPO_ROOT
 from prover.wire.fields import FieldElement
 from prover.wire.required import VkHashes
 
-DEPLOYMENTS_DIR: Final = REPO_ROOT / "deployments"
+DEPLOYMENTS_DIR: Final = Path("deployments")
+"""Default directory of deployment files: `deployments/` under the working directory (the CLI's
+`--deployments-dir`-style options override it); never the source tree."""
 
 
 class ContractRecord(BaseModel):

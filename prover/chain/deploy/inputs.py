@@ -28,9 +28,9 @@ from prover.circuits.manifest import (
     SetupKind,
     read_manifest,
 )
-from prover.circuits.verifier_code import compile_verifier
+from prover.circuits.verifier_code import compile_verifier, packaged_verifier
 from prover.pricing.schedule import PriceSchedule
-from prover.toolchain.solc import CompiledContract
+from prover.toolchain.compiled import CompiledContract
 from prover.wire.fields import Hash32
 from prover.wire.required import VkHashes
 
@@ -139,9 +139,14 @@ def _hash_bytes(manifest: KeyManifest) -> bytes:
 
 
 def _compile_verifier(circuit: str, path: Path) -> CompiledContract:
+    # The build's verifiers ship compiled; only a new key's verifier (a ceremony) is compiled here.
     # Passed as source text (generated verifiers import nothing), so any directory works.
+    source = path.read_text()
+    shipped = packaged_verifier(circuit, source)
+    if shipped is not None:
+        return shipped
     try:
-        return compile_verifier(circuit, path.read_text())
+        return compile_verifier(circuit, source)
     except ArtifactError as exc:
         raise MissingBuildError(f"{exc} ({BUILD_HINT})", field=circuit) from exc
 

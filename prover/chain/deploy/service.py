@@ -37,9 +37,9 @@ from prover.chain.deploy.errors import (
 from prover.chain.deploy.inputs import BuildInputs, DeployConfig, read_build
 from prover.chain.erc8004 import (
     check_existing_registries,
+    compile_registries,
     registry_abis,
 )
-from prover.chain.erc8004_build import compile_registries
 from prover.chain.errors import FinalityLagError
 from prover.chain.local_chains import LOCAL_CHAIN_IDS
 from prover.chain.registration import (
@@ -51,7 +51,7 @@ from prover.chain.sender import Sender, checksum
 from prover.chain.vault_params import VaultParams
 from prover.circuits.artifacts import GENERATED_DIR, KEYS_DIR
 from prover.circuits.manifest import DEV_SETUP
-from prover.toolchain.solc import CompiledContract
+from prover.toolchain.compiled import CompiledContract
 
 Progress = Callable[[str], None]
 # Gas of steps that cannot be estimated before earlier contracts exist (generous upper bounds).

@@ -19,6 +19,7 @@ from prover.client.discovery import connect_chain, discover
 from prover.client.profile import ProviderPin
 from prover.crypto import generate_secret_key
 from prover.gateway.app import GatewaySettings, create_app
+from prover.gateway.app.key_route import PublishedKeys
 from prover.gateway.app.wiring import build_policy
 from prover.gateway.chain.components import GatewayChain, open_gateway_chain
 from prover.gateway.embedded import create_embedded_upstream
@@ -157,6 +158,11 @@ def running_stack(root: Path, progress: Progress = lambda _m: None) -> Iterator[
             server_secret=server_sk,
             double_spend_sink=gw_chain.slasher,
             penalty_log=penalty_log,
+            # the files the registration lists, as `gateway serve` publishes them: a client
+            # without the checkout's build fetches its keys here (tests/e2e/test_wheel_install.py)
+            published_keys=PublishedKeys.from_build(
+                expected=None if deployment.keys is None else deployment.keys.files
+            ),
         )
         stack.callback(gateway.stop)
         try:

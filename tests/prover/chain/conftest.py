@@ -33,6 +33,7 @@ from prover.crypto.field import P
 from prover.crypto.rln import note_id
 from prover.pricing.schedule import PriceSchedule
 from prover.toolchain.anvil import ChainInfo
+from prover.toolchain.artifact_build import build_artifacts
 
 SERVER_SECRET = 0x1D2C3B4A59687766554433221100FFEEDDCCBBAA99887766554433221100FF
 ROOT_EPOCH = 600
@@ -89,8 +90,11 @@ def deploy_config() -> DeployConfig:
 
 @pytest.fixture(scope="session")
 def circuits_built() -> list[CircuitBuild]:
-    """`zkcredits circuits build` for the three circuits (cached: a no-op when up to date)."""
-    return build_all(["request", "withdraw", "slash"], BuildDirs())
+    """`zkcredits circuits build` for the three circuits (cached: a no-op when up to date), then
+    the package's artifacts (dev verifiers, wasm, vks; a no-op when current)."""
+    built = build_all(["request", "withdraw", "slash"], BuildDirs())
+    build_artifacts()
+    return built
 
 
 @pytest.fixture(scope="session")
