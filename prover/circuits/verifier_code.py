@@ -154,12 +154,14 @@ def expected_codehash(
     *,
     cache: CodehashCache | None = None,
     generated_dir: Path | None = GENERATED_DIR,
+    packaged: bool = True,
 ) -> str:
     """The codehash of the verifier this project's build makes from `vk` (compiled at most once
-    per new source: the build's index, then `cache`, then solc)."""
+    per new source: the package's record of a key it ships, then the build's index, then
+    `cache`, then solc). `packaged=False` skips the package's record (to check it)."""
     from prover.circuits.verifier_export import render_verifier_source
 
-    shipped = packaged_codehash(circuit, vk.hash_hex(), setup)
+    shipped = packaged_codehash(circuit, vk.hash_hex(), setup) if packaged else None
     if shipped is not None:
         return shipped
     source = render_verifier_source(circuit, vk, setup)

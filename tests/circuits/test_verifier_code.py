@@ -49,7 +49,10 @@ def test_anyone_with_the_vk_renders_the_same_source_and_gets_the_same_codehash(
         assert source == (GENERATED_DIR / index[circuit]["file"]).read_text()
         recorded = expected_codehash(circuit, vk, setup)  # the build's index: no compile
         cache = CodehashCache(tmp_path / circuit)
-        compiled = expected_codehash(circuit, vk, setup, cache=cache, generated_dir=None)
+        compiled = expected_codehash(
+            circuit, vk, setup, cache=cache, generated_dir=None, packaged=False
+        )
+        assert expected_codehash(circuit, vk, setup, generated_dir=None) == compiled  # the package
         assert recorded == compiled == index[circuit]["runtime_codehash"]
         assert [p.name for p in (tmp_path / circuit).iterdir()] == [f"{source_sha256(source)}.json"]
 
@@ -60,14 +63,17 @@ def test_the_cache_is_read_before_compiling_and_the_setup_kind_changes_the_code(
     vk = load_vk(KEYS_DIR / "slash")
     setup = read_manifest(KEYS_DIR / "slash").setup
     cache = CodehashCache(tmp_path)
-    real = expected_codehash("slash", vk, setup, cache=cache, generated_dir=None)
+    real = expected_codehash("slash", vk, setup, cache=cache, generated_dir=None, packaged=False)
     (record,) = tmp_path.iterdir()
     data = json.loads(record.read_text())
     data["runtime_codehash"] = "0x" + "ab" * 32  # a sentinel only a cache read can return
     record.write_text(json.dumps(data))
     assert (
-        expected_codehash("slash", vk, setup, cache=cache, generated_dir=None)
+        expected_codehash("slash", vk, setup, cache=cache, generated_dir=None, packaged=False)
         == data["runtime_codehash"]
     )
     other = CEREMONY_SETUP if setup != CEREMONY_SETUP else "dev-single-party"
-    assert expected_codehash("slash", vk, other, cache=CodehashCache(tmp_path / "b")) != real
+    assert (
+        expected_codehash("slash", vk, other, cache=CodehashCache(tmp_path / "b"), packaged=False)
+        != real
+    )
