@@ -306,9 +306,4 @@ class RequestNotSent(GatewayUnreachableError):
 class TeeSettingError(ClientError, SettingsValueError):
     """A `ZKCREDITS_TEE_*` variable holds a malformed value (exit status 2 on the command line)."""
 
-    code = "bad_setting"
-
-    def __init__(self, message: str, *, variable: str, field: str) -> None:
-        ZkCreditsError.__init__(self, message)
-        self.variable = variable
-        self.field = field
+    code = "bad_setting"  # ClientError's code would come first in the MRO
